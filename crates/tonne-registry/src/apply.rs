@@ -1,0 +1,946 @@
+//! Command handlers. Each handler checks everything first and mutates only after every check has
+//! passed, so a rejection leaves the state exactly as it was.
+
+use crate::command::{AccountType, Command, EntityType, Envelope, Leg, RepRole, UserRole, COMMAND_FORMAT_VERSION};
+use crate::effect::{Effect, Loc, Move};
+use crate::holding_limit::holding_limit;
+use crate::rejection::{reject, Code, Rejection};
+use crate::rules::RegistryRules;
+use crate::state::*;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use tonne_core::limits::{
+    MAX_HOLIDAYS, MAX_ID_LEN, MAX_LEGS, MAX_QUANTITY, MAX_RANGES_PER_LEG, MAX_REPRESENTATIVES,
+    MAX_SERIAL, MAX_TEXT_LEN, MAX_VINTAGE, MIN_VINTAGE,
+};
+use tonne_core::{
+    AccountId, Calendar, GroupId, InstrumentKind, JurisdictionCode, RangeSet, SerialRange,
+    SeriesKey, Timestamp, UserId,
+};
+
+/// Serials resolved for one command: per series, the exact ranges to move.
+pub(crate) type Resolved = Vec<(SeriesKey, Vec<SerialRange>)>;
+
+/// How instruments reach an account; eligibility differs (REG-§95831, §95921).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Via {
+    Allocation,
+    Regulator,
+    Request,
+}
+
+pub(crate) fn text(field: &str, s: &str) -> Result<(), Rejection> {
+    if s.trim().is_empty() || s.len() > MAX_TEXT_LEN {
+        return reject(Code::InvalidField, format!("{field} must be 1-{MAX_TEXT_LEN} characters"));
+    }
+    Ok(())
+}
+
+fn quantity(field: &str, q: u64) -> Result<(), Rejection> {
+    if q == 0 || q > MAX_QUANTITY {
+        return reject(Code::QuantityOutOfRange, format!("{field} {q} must be 1..={MAX_QUANTITY}"));
+    }
+    Ok(())
+}
+
+pub(crate) fn total(resolved: &Resolved) -> u64 {
+    resolved.iter().flat_map(|(_, rs)| rs.iter()).map(|r| r.len()).sum()
+}
+
+pub(crate) fn digest(cmd: &Command, moves: &[Move]) -> [u8; 16] {
+    let mut h = Sha256::new();
+    h.update(postcard::to_stdvec(cmd).expect("commands encode"));
+    h.update(postcard::to_stdvec(moves).expect("moves encode"));
+    let full = h.finalize();
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&full[..16]);
+    out
+}
+
+impl State {
+    /// Validates, authorises and applies one command. On `Err` nothing has changed.
+    pub fn apply(&mut self, env: &Envelope) -> Result<Vec<Effect>, Rejection> {
+        if env.v != COMMAND_FORMAT_VERSION {
+            return reject(
+                Code::UnsupportedVersion,
+                format!("command format v{} is not supported (this registry reads v{COMMAND_FORMAT_VERSION})", env.v),
+            );
+        }
+        if env.key.is_empty() || env.key.len() > 2 * MAX_ID_LEN || env.key.chars().any(char::is_control) {
+            return reject(Code::InvalidField, format!("key must be 1-{} printable characters", 2 * MAX_ID_LEN));
+        }
+        if let Some(last) = self.last_ts
+            && env.ts < last
+        {
+            return reject(
+                Code::TimeWentBackwards,
+                format!("timestamp {} is before the last accepted command ({last})", env.ts),
+            );
+        }
+        let effects = match (&self.admin, &env.cmd) {
+            (None, Command::Genesis { name, rules }) => self.genesis(env, name, rules)?,
+            (None, _) => return reject(Code::Genesis, "the registry is empty: its first command must be genesis"),
+            (Some(_), Command::Genesis { .. }) => return reject(Code::Genesis, "the registry already exists"),
+            (Some(_), cmd) => {
+                if !self.users.contains_key(&env.actor) {
+                    return reject(Code::UnknownActor, format!("actor {} is not a registered user", env.actor));
+                }
+                self.dispatch(env, cmd)?
+            }
+        };
+        self.last_ts = Some(env.ts);
+        self.seq += 1;
+        self.touch(ObjKey::Meta);
+        Ok(effects)
+    }
+
+    fn dispatch(&mut self, env: &Envelope, cmd: &Command) -> Result<Vec<Effect>, Rejection> {
+        let (t, actor) = (env.ts, &env.actor);
+        match cmd {
+            Command::Genesis { .. } => unreachable!("handled by apply"),
+            Command::SetRules { rules } => {
+                self.require_admin(actor)?;
+                check_rules(rules)?;
+                self.rules = rules.clone();
+                Ok(vec![])
+            }
+            Command::AddJurisdiction { code, name, time_zone, currency, holidays } => {
+                self.require_admin(actor)?;
+                text("name", name)?;
+                if self.jurisdictions.contains_key(code) {
+                    return reject(Code::DuplicateId, format!("jurisdiction {code} already exists"));
+                }
+                if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+                    return reject(Code::InvalidField, format!("currency {currency:?} is not an ISO 4217 code such as USD"));
+                }
+                if holidays.len() > MAX_HOLIDAYS {
+                    return reject(Code::InvalidField, format!("at most {MAX_HOLIDAYS} holidays"));
+                }
+                let calendar = Calendar::new(time_zone, holidays)
+                    .map_err(|e| Rejection::new(Code::InvalidField, e.to_string()))?;
+                self.jurisdictions.insert(
+                    code.clone(),
+                    Jurisdiction {
+                        name: name.clone(),
+                        time_zone: time_zone.clone(),
+                        currency: currency.clone(),
+                        holidays: holidays.clone(),
+                        budgets: BTreeMap::new(),
+                        calendar,
+                    },
+                );
+                self.touch(ObjKey::Jurisdiction(code.clone()));
+                Ok(vec![])
+            }
+            Command::AddUser { user, name, role } => {
+                self.require_admin(actor)?;
+                text("name", name)?;
+                if self.users.contains_key(user) {
+                    return reject(Code::DuplicateId, format!("user {user} already exists"));
+                }
+                if let UserRole::Regulator { jurisdiction } = role {
+                    self.jurisdiction(jurisdiction)?;
+                }
+                self.users.insert(user.clone(), User { name: name.clone(), role: role.clone() });
+                self.touch(ObjKey::User(user.clone()));
+                Ok(vec![])
+            }
+            Command::Link { a, b, effective } => {
+                self.require_admin(actor)?;
+                self.jurisdiction(a)?;
+                self.jurisdiction(b)?;
+                if a == b {
+                    return reject(Code::InvalidField, "a jurisdiction cannot be linked with itself");
+                }
+                if self.links.iter().any(|l| same_pair(l, a, b) && l.until.is_none()) {
+                    return reject(Code::DuplicateId, format!("{a} and {b} are already linked"));
+                }
+                self.links.push(Link { a: a.clone(), b: b.clone(), effective: *effective, until: None });
+                self.touch(ObjKey::Link(self.links.len() - 1));
+                Ok(vec![])
+            }
+            Command::Delink { a, b, effective } => {
+                self.require_admin(actor)?;
+                let Some(i) = self.links.iter().position(|l| same_pair(l, a, b) && l.until.is_none()) else {
+                    return reject(Code::InvalidField, format!("{a} and {b} are not linked"));
+                };
+                if *effective < self.links[i].effective {
+                    return reject(Code::InvalidField, "a delink date cannot precede the link date");
+                }
+                self.links[i].until = Some(*effective);
+                self.touch(ObjKey::Link(i));
+                Ok(vec![])
+            }
+            Command::SetBudget { jurisdiction, year, allowances } => {
+                self.require_regulator(actor, jurisdiction)?;
+                self.jurisdiction(jurisdiction)?;
+                vintage(*year)?;
+                quantity("allowances", *allowances)?;
+                let issued = self.issued_allowances(jurisdiction, *year);
+                if *allowances < issued {
+                    return reject(
+                        Code::QuantityOutOfRange,
+                        format!("budget {allowances} for {year} is below the {issued} allowances already issued"),
+                    );
+                }
+                self.jurisdictions.get_mut(jurisdiction).expect("checked").budgets.insert(*year, *allowances);
+                self.touch(ObjKey::Jurisdiction(jurisdiction.clone()));
+                Ok(vec![])
+            }
+            Command::RegisterEntity { entity, jurisdiction, name, entity_type, group } => {
+                self.require_regulator(actor, jurisdiction)?;
+                text("name", name)?;
+                if self.entities.contains_key(entity) {
+                    return reject(Code::DuplicateId, format!("entity {entity} already exists"));
+                }
+                let group = group.clone().unwrap_or_else(|| GroupId::parse(entity.as_str()).expect("ids share a syntax"));
+                self.entities.insert(
+                    entity.clone(),
+                    Entity {
+                        jurisdiction: jurisdiction.clone(),
+                        name: name.clone(),
+                        entity_type: *entity_type,
+                        group,
+                        accounts: BTreeMap::new(),
+                    },
+                );
+                self.touch(ObjKey::Entity(entity.clone()));
+                Ok(vec![])
+            }
+            Command::SetCorporateAssociation { entity, group } => {
+                let e = self.entity(entity)?;
+                self.require_regulator(actor, &e.jurisdiction.clone())?;
+                self.entities.get_mut(entity).expect("checked").group = group.clone();
+                self.recount_groups();
+                self.touch(ObjKey::Entity(entity.clone()));
+                Ok(vec![])
+            }
+            Command::OpenAccount { account, entity, account_type } => {
+                let e = self.entity(entity)?;
+                self.require_regulator(actor, &e.jurisdiction.clone())?;
+                if !e.entity_type.may_open(*account_type) {
+                    return reject(
+                        Code::AccountTypeNotEligible,
+                        format!("a {:?} entity may not open a {:?} account (REG-§95831)", e.entity_type, account_type),
+                    );
+                }
+                if let Some(existing) = e.accounts.get(account_type) {
+                    return reject(
+                        Code::DuplicateId,
+                        format!("entity {entity} already has a {account_type:?} account ({existing}); REG-§95831 allows one"),
+                    );
+                }
+                if self.accounts.contains_key(account) {
+                    return reject(Code::DuplicateId, format!("account {account} already exists"));
+                }
+                self.accounts.insert(
+                    account.clone(),
+                    Account {
+                        entity: entity.clone(),
+                        account_type: *account_type,
+                        status: AccountStatus::Open,
+                        status_reason: String::new(),
+                        representatives: BTreeMap::new(),
+                        trusted: BTreeMap::new(),
+                        holdings: BTreeMap::new(),
+                    },
+                );
+                self.entities.get_mut(entity).expect("checked").accounts.insert(*account_type, account.clone());
+                self.touch(ObjKey::Account(account.clone()));
+                self.touch(ObjKey::Entity(entity.clone()));
+                Ok(vec![])
+            }
+            Command::SetRepresentative { account, user, role } => {
+                let jur = self.jurisdiction_of(account)?.clone();
+                self.require_regulator(actor, &jur)?;
+                let u = self.users.get(user).ok_or_else(|| Rejection::new(Code::UnknownUser, format!("user {user} is not registered")))?;
+                let acc = self.account(account)?;
+                let government = acc.account_type.is_government();
+                let eligible = match &u.role {
+                    UserRole::Participant => !government,
+                    UserRole::Regulator { jurisdiction } => government && *jurisdiction == jur,
+                    _ => false,
+                };
+                if !eligible {
+                    return reject(Code::NotAuthorized, format!("user {user} cannot represent account {account}"));
+                }
+                let others = acc.representatives.iter().filter(|(u2, _)| *u2 != user);
+                let (mut primaries, mut alternates, mut n) = (0, 0, 0);
+                for (_, r) in others {
+                    n += 1;
+                    match r {
+                        RepRole::Primary => primaries += 1,
+                        RepRole::Alternate => alternates += 1,
+                        RepRole::ViewingAgent => {}
+                    }
+                }
+                if *role == RepRole::Primary && primaries > 0 {
+                    return reject(Code::InvalidField, format!("account {account} already has a primary representative (REG-§95832 allows one)"));
+                }
+                if *role == RepRole::Alternate && alternates >= 4 {
+                    return reject(Code::InvalidField, format!("account {account} already has four alternate representatives (REG-§95832)"));
+                }
+                if n >= MAX_REPRESENTATIVES {
+                    return reject(Code::InvalidField, format!("at most {MAX_REPRESENTATIVES} representatives per account"));
+                }
+                self.accounts.get_mut(account).expect("checked").representatives.insert(user.clone(), *role);
+                self.touch(ObjKey::Account(account.clone()));
+                Ok(vec![])
+            }
+            Command::RemoveRepresentative { account, user } => {
+                let jur = self.jurisdiction_of(account)?.clone();
+                self.require_regulator(actor, &jur)?;
+                if self.accounts.get_mut(account).expect("checked").representatives.remove(user).is_none() {
+                    return reject(Code::UnknownUser, format!("user {user} does not represent account {account}"));
+                }
+                self.touch(ObjKey::Account(account.clone()));
+                Ok(vec![])
+            }
+            Command::FreezeAccount { account, reason } => self.set_status(actor, account, reason, AccountStatus::Frozen),
+            Command::UnfreezeAccount { account, reason } => self.set_status(actor, account, reason, AccountStatus::Open),
+            Command::CloseAccount { account, reason } => self.set_status(actor, account, reason, AccountStatus::Closed),
+            Command::AddTrustedAccount { account, trusted } => {
+                let Some(tal) = self.rules.trusted_accounts.clone() else {
+                    return reject(Code::InvalidField, "this registry has no trusted account list (rules.trusted_accounts is off)");
+                };
+                self.require_rep(actor, account)?;
+                self.account(trusted)?;
+                if account == trusted {
+                    return reject(Code::InvalidField, "an account cannot trust itself");
+                }
+                let jur = self.jurisdiction_of(account)?.clone();
+                let active = self.jurisdictions[&jur].calendar.add_business_days(t, tal.activation_business_days);
+                self.accounts.get_mut(account).expect("checked").trusted.insert(trusted.clone(), active);
+                self.touch(ObjKey::Account(account.clone()));
+                Ok(vec![])
+            }
+            Command::RemoveTrustedAccount { account, trusted } => {
+                self.require_rep(actor, account)?;
+                if self.accounts.get_mut(account).expect("checked").trusted.remove(trusted).is_none() {
+                    return reject(Code::UnknownAccount, format!("{trusted} is not on the trusted list of {account}"));
+                }
+                self.touch(ObjKey::Account(account.clone()));
+                Ok(vec![])
+            }
+            Command::Issue { series, quantity: q, to } => self.issue(actor, series, *q, to),
+            Command::Allocate { from, to, legs } => {
+                let jur = self.jurisdiction_of(from)?.clone();
+                self.require_regulator(actor, &jur)?;
+                if !self.account(from)?.account_type.is_government() {
+                    return reject(Code::AccountTypeNotEligible, format!("allocation comes from a government account; {from} is not one"));
+                }
+                let resolved = self.resolve(&Loc::Account(from.clone()), legs)?;
+                self.check_acquisition(from, to, &resolved, t, Via::Allocation)?;
+                let moves = self.move_all(&resolved, &Loc::Account(from.clone()), &Loc::Account(to.clone()));
+                self.mark_reversible(cmd, &moves);
+                Ok(moves.into_iter().map(Effect::Moved).collect())
+            }
+            Command::ExecuteTransfer { from, to, legs, reason } => {
+                text("reason", reason)?;
+                let jur = self.jurisdiction_of(from)?.clone();
+                self.require_regulator(actor, &jur)?;
+                let resolved = self.resolve(&Loc::Account(from.clone()), legs)?;
+                self.check_acquisition(from, to, &resolved, t, Via::Regulator)?;
+                let moves = self.move_all(&resolved, &Loc::Account(from.clone()), &Loc::Account(to.clone()));
+                self.mark_reversible(cmd, &moves);
+                Ok(moves.into_iter().map(Effect::Moved).collect())
+            }
+            Command::ProposeTransfer { .. }
+            | Command::ConfirmTransfer { .. }
+            | Command::AcceptTransfer { .. }
+            | Command::DeclineTransfer { .. }
+            | Command::CancelTransfer { .. }
+            | Command::Tick {} => self.transfer_command(env, cmd),
+            Command::RecordObligation { obligation, entity, jurisdiction, label, first_year, last_year, quantity: q } => {
+                self.require_regulator(actor, jurisdiction)?;
+                text("label", label)?;
+                let e = self.entity(entity)?;
+                if !matches!(e.entity_type, EntityType::Covered | EntityType::OptIn) {
+                    return reject(Code::InvalidField, format!("entity {entity} is not a covered or opt-in entity"));
+                }
+                vintage(*first_year)?;
+                vintage(*last_year)?;
+                if first_year > last_year {
+                    return reject(Code::InvalidField, "first_year is after last_year");
+                }
+                quantity("quantity", *q)?;
+                if self.obligations.contains_key(obligation) {
+                    return reject(Code::DuplicateId, format!("obligation {obligation} already exists"));
+                }
+                let group = e.group.clone();
+                self.obligations.insert(
+                    obligation.clone(),
+                    Obligation {
+                        entity: entity.clone(),
+                        jurisdiction: jurisdiction.clone(),
+                        label: label.clone(),
+                        first_year: *first_year,
+                        last_year: *last_year,
+                        quantity: *q,
+                        surrendered: 0,
+                    },
+                );
+                self.groups.entry(group).or_default().obligations += q;
+                self.touch(ObjKey::Obligation(obligation.clone()));
+                Ok(vec![])
+            }
+            Command::Surrender { obligation, account, legs } => self.surrender(env, cmd, obligation, account, legs),
+            Command::Retire { account, legs, beneficiary, purpose } => {
+                text("beneficiary", beneficiary)?;
+                text("purpose", purpose)?;
+                self.require_rep(actor, account)?;
+                let acc = self.account(account)?;
+                if acc.account_type != AccountType::Holding {
+                    return reject(Code::AccountTypeNotEligible, "voluntary retirement is made from a holding account");
+                }
+                self.require_open(account)?;
+                let resolved = self.resolve(&Loc::Account(account.clone()), legs)?;
+                let moves = self.move_all(&resolved, &Loc::Account(account.clone()), &Loc::Retired);
+                self.mark_reversible(cmd, &moves);
+                Ok(moves.into_iter().map(Effect::Moved).collect())
+            }
+            Command::Cancel { account, legs, reason } => {
+                text("reason", reason)?;
+                let jur = self.jurisdiction_of(account)?.clone();
+                self.require_regulator(actor, &jur)?;
+                let resolved = self.resolve(&Loc::Account(account.clone()), legs)?;
+                let moves = self.move_all(&resolved, &Loc::Account(account.clone()), &Loc::Cancelled);
+                self.mark_reversible(cmd, &moves);
+                Ok(moves.into_iter().map(Effect::Moved).collect())
+            }
+            Command::Invalidate { series, ranges, reason } => self.invalidate(actor, series, ranges, reason),
+            Command::Reverse { seq, reason, original } => self.reverse(actor, *seq, reason, original.as_ref()),
+        }
+    }
+
+    fn genesis(&mut self, env: &Envelope, name: &str, rules: &RegistryRules) -> Result<Vec<Effect>, Rejection> {
+        text("name", name)?;
+        check_rules(rules)?;
+        self.name = Some(name.to_owned());
+        self.admin = Some(env.actor.clone());
+        self.rules = rules.clone();
+        self.users.insert(env.actor.clone(), User { name: "registry administrator".into(), role: UserRole::Admin });
+        self.touch(ObjKey::User(env.actor.clone()));
+        Ok(vec![])
+    }
+
+    // ---- lookups and authority ------------------------------------------------------------
+
+    pub(crate) fn account(&self, id: &AccountId) -> Result<&Account, Rejection> {
+        self.accounts.get(id).ok_or_else(|| Rejection::new(Code::UnknownAccount, format!("account {id} does not exist")))
+    }
+    fn entity(&self, id: &tonne_core::EntityId) -> Result<&Entity, Rejection> {
+        self.entities.get(id).ok_or_else(|| Rejection::new(Code::UnknownEntity, format!("entity {id} does not exist")))
+    }
+    fn jurisdiction(&self, code: &JurisdictionCode) -> Result<&Jurisdiction, Rejection> {
+        self.jurisdictions
+            .get(code)
+            .ok_or_else(|| Rejection::new(Code::UnknownJurisdiction, format!("jurisdiction {code} is not hosted here")))
+    }
+    pub(crate) fn jurisdiction_of(&self, account: &AccountId) -> Result<&JurisdictionCode, Rejection> {
+        self.account(account)?;
+        Ok(self.account_jurisdiction(account).expect("accounts belong to entities"))
+    }
+    fn require_admin(&self, actor: &UserId) -> Result<(), Rejection> {
+        match self.users.get(actor).map(|u| &u.role) {
+            Some(UserRole::Admin) => Ok(()),
+            _ => reject(Code::NotAuthorized, format!("{actor} is not the registry administrator")),
+        }
+    }
+    pub(crate) fn is_regulator(&self, actor: &UserId, jur: &JurisdictionCode) -> bool {
+        matches!(self.users.get(actor).map(|u| &u.role), Some(UserRole::Regulator { jurisdiction }) if jurisdiction == jur)
+    }
+    pub(crate) fn require_regulator(&self, actor: &UserId, jur: &JurisdictionCode) -> Result<(), Rejection> {
+        if self.is_regulator(actor, jur) {
+            Ok(())
+        } else {
+            reject(Code::NotAuthorized, format!("{actor} is not a regulator of {jur}"))
+        }
+    }
+    pub(crate) fn require_rep(&self, actor: &UserId, account: &AccountId) -> Result<(), Rejection> {
+        if self.account(account)?.can_act(actor) {
+            Ok(())
+        } else {
+            reject(Code::NotAuthorized, format!("{actor} is not a primary or alternate representative of {account}"))
+        }
+    }
+    pub(crate) fn require_open(&self, account: &AccountId) -> Result<(), Rejection> {
+        match self.account(account)?.status {
+            AccountStatus::Open => Ok(()),
+            AccountStatus::Frozen => reject(Code::AccountFrozen, format!("account {account} is frozen")),
+            AccountStatus::Closed => reject(Code::AccountClosed, format!("account {account} is closed")),
+        }
+    }
+
+    fn set_status(&mut self, actor: &UserId, account: &AccountId, reason: &str, status: AccountStatus) -> Result<Vec<Effect>, Rejection> {
+        text("reason", reason)?;
+        let jur = self.jurisdiction_of(account)?.clone();
+        self.require_regulator(actor, &jur)?;
+        let acc = self.account(account)?;
+        if acc.status == AccountStatus::Closed {
+            return reject(Code::AccountClosed, format!("account {account} is closed"));
+        }
+        if status == AccountStatus::Closed {
+            let held: u64 = acc.holdings.values().map(RangeSet::count).sum();
+            let pending = self.open_transfers.iter().any(|t| {
+                let tr = &self.transfers[t];
+                &tr.from == account || &tr.to == account
+            });
+            if held > 0 || pending {
+                return reject(
+                    Code::InvalidField,
+                    format!("account {account} still holds {held} instruments or has open transfers; move or cancel them first"),
+                );
+            }
+        }
+        let acc = self.accounts.get_mut(account).expect("checked");
+        acc.status = status;
+        acc.status_reason = reason.to_owned();
+        self.touch(ObjKey::Account(account.clone()));
+        Ok(vec![])
+    }
+
+    fn issued_allowances(&self, jur: &JurisdictionCode, year: u16) -> u64 {
+        self.series
+            .iter()
+            .filter(|(s, _)| s.jurisdiction() == jur && s.kind() == InstrumentKind::Allowance && s.vintage() == Some(year))
+            .map(|(_, n)| *n)
+            .sum()
+    }
+
+    // ---- instruments ----------------------------------------------------------------------
+
+    fn issue(&mut self, actor: &UserId, series: &SeriesKey, q: u64, to: &AccountId) -> Result<Vec<Effect>, Rejection> {
+        let jur = series.jurisdiction().clone();
+        self.jurisdiction(&jur)?;
+        self.require_regulator(actor, &jur)?;
+        quantity("quantity", q)?;
+        let acc = self.account(to)?;
+        self.require_open(to)?;
+        let to_jur = self.account_jurisdiction(to).expect("checked");
+        let target_ok = match series.kind() {
+            InstrumentKind::Allowance => acc.account_type == AccountType::Issuance,
+            InstrumentKind::ReserveAllowance => matches!(acc.account_type, AccountType::Issuance | AccountType::Reserve),
+            InstrumentKind::PriceCeilingUnit => matches!(acc.account_type, AccountType::Issuance | AccountType::PriceCeiling),
+            // ARB offset credits are issued into the operator's holding account or a buffer.
+            InstrumentKind::OffsetCredit => matches!(acc.account_type, AccountType::Issuance | AccountType::Holding | AccountType::ForestBuffer),
+        };
+        if !target_ok {
+            return reject(Code::AccountTypeNotEligible, format!("{series} cannot be issued into a {:?} account", acc.account_type));
+        }
+        if acc.account_type.is_government() && *to_jur != jur {
+            return reject(Code::AccountTypeNotEligible, format!("{to} is not a government account of {jur}"));
+        }
+        let issued = self.series.get(series).copied().unwrap_or(0);
+        if issued + q > MAX_SERIAL {
+            return reject(Code::SerialLimit, format!("series {series} would pass serial {MAX_SERIAL}"));
+        }
+        if series.kind() == InstrumentKind::Allowance {
+            let year = series.vintage().expect("allowances have vintages");
+            let Some(budget) = self.jurisdictions[&jur].budgets.get(&year).copied() else {
+                return reject(Code::NoBudget, format!("no {year} budget is set for {jur}; issuance cannot exceed the budget"));
+            };
+            let already = self.issued_allowances(&jur, year);
+            if already + q > budget {
+                return reject(
+                    Code::QuantityOutOfRange,
+                    format!("issuing {q} would bring {jur} vintage {year} to {} allowances, above its budget of {budget}", already + q),
+                );
+            }
+        }
+        let range = SerialRange::new(issued + 1, issued + q).expect("bounded above");
+        let m = Move { series: series.clone(), range, from: Loc::Unissued, to: Loc::Account(to.clone()) };
+        self.move_range(series, range, &Loc::Unissued, &m.to);
+        Ok(vec![Effect::Moved(m)])
+    }
+
+    /// Resolves legs to exact serial ranges present at `loc` (lowest serials first for a
+    /// quantity). Reads only.
+    pub(crate) fn resolve(&self, loc: &Loc, legs: &[Leg]) -> Result<Resolved, Rejection> {
+        if legs.is_empty() || legs.len() > MAX_LEGS {
+            return reject(Code::InvalidField, format!("a command names 1-{MAX_LEGS} legs"));
+        }
+        let mut out: Resolved = Vec::with_capacity(legs.len());
+        for (i, leg) in legs.iter().enumerate() {
+            if out.iter().any(|(s, _)| *s == leg.series) {
+                return reject(Code::InvalidField, format!("legs[{i}]: series {} appears twice", leg.series));
+            }
+            if !self.series.contains_key(&leg.series) {
+                return reject(Code::UnknownSeries, format!("legs[{i}]: no instruments of {} have been issued", leg.series));
+            }
+            let empty = RangeSet::new();
+            let held = self.set_at(&leg.series, loc).unwrap_or(&empty);
+            let ranges = match (leg.quantity, leg.ranges.is_empty()) {
+                (Some(q), true) => {
+                    quantity(&format!("legs[{i}].quantity"), q)?;
+                    held.lowest(q).map_err(|_| {
+                        Rejection::new(
+                            Code::InsufficientHolding,
+                            format!("legs[{i}]: {q} of {} wanted, {} held at {loc}", leg.series, held.count()),
+                        )
+                    })?
+                }
+                (None, false) => {
+                    if leg.ranges.len() > MAX_RANGES_PER_LEG {
+                        return reject(Code::InvalidField, format!("legs[{i}]: at most {MAX_RANGES_PER_LEG} ranges"));
+                    }
+                    let mut seen = RangeSet::new();
+                    for r in &leg.ranges {
+                        if seen.insert(*r).is_err() {
+                            return reject(Code::InvalidField, format!("legs[{i}]: range {r} overlaps another range of the leg"));
+                        }
+                        if !held.contains(*r) {
+                            return reject(Code::SerialsNotHeld, format!("legs[{i}]: serials {}/{r} are not all held at {loc}", leg.series));
+                        }
+                    }
+                    leg.ranges.clone()
+                }
+                _ => return reject(Code::InvalidField, format!("legs[{i}]: give either quantity or ranges, not both or neither")),
+            };
+            out.push((leg.series.clone(), ranges));
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn move_all(&mut self, resolved: &Resolved, from: &Loc, to: &Loc) -> Vec<Move> {
+        let mut moves = Vec::new();
+        for (series, ranges) in resolved {
+            for r in ranges {
+                self.move_range(series, *r, from, to);
+                moves.push(Move { series: series.clone(), range: *r, from: from.clone(), to: to.clone() });
+            }
+        }
+        moves
+    }
+
+    pub(crate) fn mark_reversible(&mut self, cmd: &Command, moves: &[Move]) {
+        self.reversible.insert(self.seq + 1, (digest(cmd, moves), false));
+    }
+
+    /// Every execution check for instruments arriving at `to` from `from`: account states,
+    /// account-type eligibility, linkage, holding limits.
+    pub(crate) fn check_acquisition(&self, from: &AccountId, to: &AccountId, resolved: &Resolved, t: Timestamp, via: Via) -> Result<(), Rejection> {
+        use AccountType as A;
+        let (src, dst) = (self.account(from)?, self.account(to)?);
+        if from == to {
+            return reject(Code::InvalidField, "source and destination are the same account");
+        }
+        if via != Via::Regulator {
+            self.require_open(from)?;
+        }
+        self.require_open(to)?;
+        let same_entity = src.entity == dst.entity;
+        let (s, d) = (src.account_type, dst.account_type);
+        let refuse = |why: &str| reject(Code::AccountTypeNotEligible, format!("{s:?} account {from} -> {d:?} account {to}: {why}"));
+        if d == A::Issuance {
+            return refuse("an issuance account receives only issuance");
+        }
+        if via != Via::Regulator {
+            if s == A::LimitedUseHolding && d != A::AuctionHolding {
+                return refuse("a limited use holding account may transfer only to the auction holding account (REG-§95831)");
+            }
+            if d == A::LimitedUseHolding && via != Via::Allocation {
+                return refuse("a limited use holding account receives only direct allocation (REG-§95831)");
+            }
+            if s == A::Compliance {
+                return refuse("instruments leave a compliance account only by surrender or by the regulator (REG-§95831)");
+            }
+            if s.is_government() && via != Via::Allocation {
+                return refuse("government accounts transfer only by allocation or by the regulator");
+            }
+            if d == A::Compliance && !(same_entity || via == Via::Allocation) {
+                return refuse("a compliance account receives only from its entity's own accounts or by allocation");
+            }
+            if d == A::AnnualAllocationHolding && via != Via::Allocation {
+                return refuse("an annual allocation holding account receives only allocation");
+            }
+            if s == A::AnnualAllocationHolding && !same_entity {
+                return refuse("an annual allocation holding account transfers only to its entity's own accounts");
+            }
+            if d.is_government() && !(s.is_government() || s == A::LimitedUseHolding) {
+                return refuse("jurisdiction accounts receive only from jurisdiction or limited use holding accounts");
+            }
+        }
+        let to_jur = self.account_jurisdiction(to).expect("checked");
+        for (series, _) in resolved {
+            if !self.linked(series.jurisdiction(), to_jur, t) {
+                return reject(
+                    Code::NotLinked,
+                    format!("{series} instruments cannot be held in {to_jur} account {to}: {} and {to_jur} are not linked", series.jurisdiction()),
+                );
+            }
+        }
+        self.check_holding_limit(from, to, resolved, t)
+    }
+
+    /// REG-§95920 / QC-s.32: the acquiring corporate group's current-vintage and future-vintage
+    /// holdings after the move must stay within the limits computed from the combined budgets of
+    /// the linked jurisdictions; allowances in compliance accounts up to the limited exemption
+    /// are not counted (reference/cap-and-trade.md §3.1).
+    fn check_holding_limit(&self, from: &AccountId, to: &AccountId, resolved: &Resolved, t: Timestamp) -> Result<(), Rejection> {
+        let Some((group, to_compliance)) = self.counted_group(to) else { return Ok(()) };
+        let mut delta: BTreeMap<u16, (i128, i128)> = BTreeMap::new();
+        for (series, ranges) in resolved {
+            if series.kind() != InstrumentKind::Allowance {
+                continue;
+            }
+            let v = series.vintage().expect("allowances have vintages");
+            let q: i128 = ranges.iter().map(|r| i128::from(r.len())).sum();
+            let slot = delta.entry(v).or_default();
+            if to_compliance { slot.1 += q } else { slot.0 += q }
+            if let Some((g, from_compliance)) = self.counted_group(from)
+                && g == group
+            {
+                if from_compliance { slot.1 -= q } else { slot.0 -= q }
+            }
+        }
+        if delta.is_empty() {
+            return Ok(());
+        }
+        let jur = self.account_jurisdiction(to).expect("checked").clone();
+        let current_year = self.jurisdictions[&jur].calendar.year(t);
+        let totals = self.groups.get(group).cloned().unwrap_or_default();
+        let held = |v: u16, d: (i128, i128)| {
+            let (h, c) = totals.vintages.get(&v).copied().unwrap_or((0, 0));
+            (i128::from(h) + d.0, i128::from(c) + d.1)
+        };
+        let exemption = i128::from(totals.exemption());
+        // Current-vintage limit: current and prior vintages together.
+        if delta.keys().any(|v| *v <= current_year) {
+            let (mut before, mut after) = ((0i128, 0i128), (0i128, 0i128));
+            for v in totals.vintages.keys().chain(delta.keys()).copied().filter(|v| *v <= current_year).collect::<std::collections::BTreeSet<_>>() {
+                let b = held(v, (0, 0));
+                let a = held(v, delta.get(&v).copied().unwrap_or((0, 0)));
+                before = (before.0 + b.0, before.1 + b.1);
+                after = (after.0 + a.0, after.1 + a.1);
+            }
+            let count = |x: (i128, i128)| x.0 + (x.1 - exemption).max(0);
+            let limit = self.limit_for(&jur, current_year, t)?;
+            if count(after) > i128::from(limit) && count(after) > count(before) {
+                return reject(
+                    Code::HoldingLimitExceeded,
+                    format!(
+                        "group {group} would hold {} current-vintage allowances (limited exemption {exemption} applied), above the {current_year} holding limit of {limit}",
+                        count(after)
+                    ),
+                );
+            }
+        }
+        // Future-vintage limit: each later vintage separately.
+        for (v, d) in delta.iter().filter(|(v, _)| **v > current_year) {
+            let (a, b) = (held(*v, *d), held(*v, (0, 0)));
+            let limit = self.limit_for(&jur, *v, t)?;
+            if a.0 + a.1 > i128::from(limit) && a.0 + a.1 > b.0 + b.1 {
+                return reject(
+                    Code::HoldingLimitExceeded,
+                    format!("group {group} would hold {} vintage-{v} allowances, above that vintage's holding limit of {limit}", a.0 + a.1),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Holding limit for `year` from the combined budgets of `jur` and the jurisdictions linked
+    /// with it at `t`.
+    pub fn limit_for(&self, jur: &JurisdictionCode, year: u16, t: Timestamp) -> Result<u64, Rejection> {
+        let mut budget: u64 = 0;
+        for (code, j) in &self.jurisdictions {
+            if self.linked(code, jur, t) {
+                let Some(b) = j.budgets.get(&year) else {
+                    return reject(Code::NoBudget, format!("no {year} budget is set for {code}, so the holding limit cannot be computed"));
+                };
+                budget += b;
+            }
+        }
+        Ok(holding_limit(budget, self.rules.small_budget_limit_bp))
+    }
+
+    fn surrender(&mut self, env: &Envelope, cmd: &Command, obligation: &tonne_core::ObligationId, account: &AccountId, legs: &[Leg]) -> Result<Vec<Effect>, Rejection> {
+        let ob = self
+            .obligations
+            .get(obligation)
+            .ok_or_else(|| Rejection::new(Code::UnknownObligation, format!("obligation {obligation} does not exist")))?
+            .clone();
+        self.require_regulator(&env.actor, &ob.jurisdiction)?;
+        let acc = self.account(account)?;
+        if acc.entity != ob.entity || acc.account_type != AccountType::Compliance {
+            return reject(Code::AccountTypeNotEligible, format!("{account} is not the compliance account of {}", ob.entity));
+        }
+        if acc.status == AccountStatus::Closed {
+            return reject(Code::AccountClosed, format!("account {account} is closed"));
+        }
+        let resolved = self.resolve(&Loc::Account(account.clone()), legs)?;
+        for (series, _) in &resolved {
+            // REG-§95856(b)(2): allowance vintage <= the last data year of the obligation;
+            // non-vintage instruments are exempt.
+            if series.kind() == InstrumentKind::Allowance && series.vintage().is_some_and(|v| v > ob.last_year) {
+                return reject(
+                    Code::VintageNotEligible,
+                    format!("{series} is a later vintage than {}, the last year of obligation {obligation} (REG-§95856(b)(2))", ob.last_year),
+                );
+            }
+            if !self.linked(series.jurisdiction(), &ob.jurisdiction, env.ts) {
+                return reject(Code::NotLinked, format!("{series} cannot be surrendered for a {} obligation", ob.jurisdiction));
+            }
+        }
+        let q = total(&resolved);
+        let outstanding = ob.quantity - ob.surrendered;
+        if q > outstanding {
+            return reject(Code::ExceedsObligation, format!("surrendering {q} exceeds the {outstanding} outstanding on {obligation}"));
+        }
+        let moves = self.move_all(&resolved, &Loc::Account(account.clone()), &Loc::Retired);
+        self.adjust_surrendered(obligation, q as i128);
+        self.mark_reversible(cmd, &moves);
+        Ok(moves.into_iter().map(Effect::Moved).collect())
+    }
+
+    fn adjust_surrendered(&mut self, obligation: &tonne_core::ObligationId, q: i128) {
+        let ob = self.obligations.get_mut(obligation).expect("checked");
+        ob.surrendered = (i128::from(ob.surrendered) + q) as u64;
+        debug_assert!(ob.surrendered <= ob.quantity);
+        let group = self.entities[&ob.entity].group.clone();
+        let g = self.groups.entry(group).or_default();
+        g.surrendered = (i128::from(g.surrendered) + q) as u64;
+        self.touch(ObjKey::Obligation(obligation.clone()));
+    }
+
+    fn invalidate(&mut self, actor: &UserId, series: &SeriesKey, ranges: &[SerialRange], reason: &str) -> Result<Vec<Effect>, Rejection> {
+        text("reason", reason)?;
+        self.require_regulator(actor, series.jurisdiction())?;
+        if series.kind() != InstrumentKind::OffsetCredit {
+            return reject(Code::InstrumentNotEligible, format!("only offset credits are invalidated (REG-§95985); {series} is not"));
+        }
+        let issued = self.series.get(series).copied().unwrap_or(0);
+        if ranges.is_empty() || ranges.len() > MAX_RANGES_PER_LEG {
+            return reject(Code::InvalidField, format!("name 1-{MAX_RANGES_PER_LEG} serial ranges"));
+        }
+        let mut seen = RangeSet::new();
+        let mut pieces: Vec<(Loc, SerialRange)> = Vec::new();
+        let mut account_ids: Vec<&AccountId> = self.accounts.keys().collect();
+        account_ids.sort();
+        for r in ranges {
+            if seen.insert(*r).is_err() {
+                return reject(Code::InvalidField, format!("range {r} is named twice"));
+            }
+            if r.end() > issued {
+                return reject(Code::SerialsNotHeld, format!("serials {series}/{r} have not all been issued"));
+            }
+            let mut found = 0;
+            for a in &account_ids {
+                if let Some(set) = self.accounts[*a].holdings.get(series) {
+                    for p in set.intersect(*r) {
+                        found += p.len();
+                        pieces.push((Loc::Account((*a).clone()), p));
+                    }
+                }
+            }
+            for t in &self.open_transfers {
+                if let Some(set) = self.transfers[t].escrow.get(series) {
+                    for p in set.intersect(*r) {
+                        found += p.len();
+                        pieces.push((Loc::Escrow(t.clone()), p));
+                    }
+                }
+            }
+            if let Some(set) = self.retired.get(series) {
+                for p in set.intersect(*r) {
+                    found += p.len();
+                    pieces.push((Loc::Retired, p));
+                }
+            }
+            if found != r.len() {
+                return reject(Code::SerialsNotHeld, format!("some serials of {series}/{r} are already cancelled or invalidated"));
+            }
+        }
+        let mut effects = Vec::new();
+        // Pending transfers that carry invalidated serials are cancelled first, their escrow
+        // returned, so no transfer executes with credits that no longer exist.
+        let affected: std::collections::BTreeSet<_> = pieces
+            .iter()
+            .filter_map(|(l, _)| if let Loc::Escrow(t) = l { Some(t.clone()) } else { None })
+            .collect();
+        for t in &affected {
+            effects.extend(self.close_transfer(t, TransferState::Cancelled));
+        }
+        for (loc, p) in pieces {
+            let loc = match loc {
+                Loc::Escrow(t) => Loc::Account(self.transfers[&t].from.clone()),
+                l => l,
+            };
+            self.move_range(series, p, &loc, &Loc::Invalidated);
+            effects.push(Effect::Moved(Move { series: series.clone(), range: p, from: loc, to: Loc::Invalidated }));
+        }
+        Ok(effects)
+    }
+
+    fn reverse(&mut self, actor: &UserId, seq: u64, reason: &str, original: Option<&crate::command::ReversalSource>) -> Result<Vec<Effect>, Rejection> {
+        text("reason", reason)?;
+        let Some((d, reversed)) = self.reversible.get(&seq).copied() else {
+            return reject(Code::NotReversible, format!("journal entry {seq} moved no instruments that a reversal can return"));
+        };
+        if reversed {
+            return reject(Code::AlreadyReversed, format!("journal entry {seq} was already reversed"));
+        }
+        let Some(src) = original else {
+            return reject(Code::UnknownEntry, format!("the original of entry {seq} was not supplied"));
+        };
+        if digest(&src.command, &src.moves) != d {
+            return reject(Code::UnknownEntry, format!("the supplied original does not match journal entry {seq}"));
+        }
+        let mut back = Vec::new();
+        for m in &src.moves {
+            let source = match &m.from {
+                Loc::Account(a) => a.clone(),
+                Loc::Escrow(t) => self.transfers[t].from.clone(),
+                _ => continue,
+            };
+            let jur = self.jurisdiction_of(&source)?.clone();
+            self.require_regulator(actor, &jur)?;
+            if self.account(&source)?.status == AccountStatus::Closed {
+                return reject(Code::AccountClosed, format!("account {source} is closed"));
+            }
+            if !self.set_at(&m.series, &m.to).is_some_and(|s| s.contains(m.range)) {
+                return reject(Code::SerialsNotHeld, format!("serials {}/{} are no longer at {}", m.series, m.range, m.to));
+            }
+            back.push(Move { series: m.series.clone(), range: m.range, from: m.to.clone(), to: Loc::Account(source) });
+        }
+        if back.is_empty() {
+            return reject(Code::NotReversible, format!("journal entry {seq} has nothing to reverse"));
+        }
+        for m in &back {
+            self.move_range(&m.series, m.range, &m.from, &m.to);
+        }
+        if let Command::Surrender { obligation, .. } = &*src.command {
+            let q: u64 = back.iter().map(|m| m.range.len()).sum();
+            self.adjust_surrendered(obligation, -(q as i128));
+        }
+        self.reversible.get_mut(&seq).expect("checked").1 = true;
+        Ok(back.into_iter().map(Effect::Moved).collect())
+    }
+}
+
+fn same_pair(l: &Link, a: &JurisdictionCode, b: &JurisdictionCode) -> bool {
+    (&l.a == a && &l.b == b) || (&l.a == b && &l.b == a)
+}
+
+fn vintage(y: u16) -> Result<(), Rejection> {
+    if !(MIN_VINTAGE..=MAX_VINTAGE).contains(&y) {
+        return reject(Code::InvalidField, format!("year {y} is outside {MIN_VINTAGE}..={MAX_VINTAGE}"));
+    }
+    Ok(())
+}
+
+fn check_rules(r: &RegistryRules) -> Result<(), Rejection> {
+    if r.confirm_window_days == 0 || r.confirm_window_days > r.accept_window_days || r.accept_window_days > 60 {
+        return reject(Code::InvalidField, "windows must satisfy 1 <= confirm_window_days <= accept_window_days <= 60");
+    }
+    if r.small_budget_limit_bp > 10_000 {
+        return reject(Code::InvalidField, "small_budget_limit_bp is at most 10000 (100 %)");
+    }
+    if let Some(t) = &r.trusted_accounts
+        && (t.activation_business_days > 60 || t.untrusted_delay_hours > 24 * 60 || t.untrusted_max_quantity == Some(0))
+    {
+        return reject(Code::InvalidField, "trusted_accounts: activation <= 60 business days, delay <= 1440 hours, cap >= 1");
+    }
+    Ok(())
+}

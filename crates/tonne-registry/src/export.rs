@@ -1,0 +1,161 @@
+//! The state as rows, the shape the stores keep it in: one row per serial range wherever it is,
+//! and one JSON document per object. `verify` compares these with what is stored.
+
+use crate::effect::Loc;
+use crate::state::{Changes, ObjKey, State};
+use serde_json::json;
+use std::collections::BTreeMap;
+use tonne_core::{RangeSet, SeriesKey};
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HoldingRow {
+    pub series: String,
+    pub start: u64,
+    pub end: u64,
+    pub location: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ObjectRow {
+    pub kind: String,
+    pub id: String,
+    pub body: String,
+}
+
+/// Net row changes since tracking started: delete by (series, start) first, then upsert.
+#[derive(Debug, Default, Clone)]
+pub struct RowDelta {
+    pub holdings_delete: Vec<(String, u64)>,
+    pub holdings_upsert: Vec<HoldingRow>,
+    pub objects_delete: Vec<(String, String)>,
+    pub objects_upsert: Vec<ObjectRow>,
+}
+
+fn rows_of(series: &SeriesKey, loc: &Loc, set: &RangeSet, out: &mut Vec<HoldingRow>) {
+    let (s, l) = (series.to_string(), loc.to_string());
+    out.extend(set.iter().map(|r| HoldingRow { series: s.clone(), start: r.start(), end: r.end(), location: l.clone() }));
+}
+
+impl State {
+    /// Every serial range of every location, sorted by (series, start).
+    pub fn holding_rows(&self) -> Vec<HoldingRow> {
+        let mut out = Vec::new();
+        for (id, acc) in &self.accounts {
+            for (s, set) in &acc.holdings {
+                rows_of(s, &Loc::Account(id.clone()), set, &mut out);
+            }
+        }
+        for id in &self.open_transfers {
+            for (s, set) in &self.transfers[id].escrow {
+                rows_of(s, &Loc::Escrow(id.clone()), set, &mut out);
+            }
+        }
+        for (map, loc) in [(&self.retired, Loc::Retired), (&self.cancelled, Loc::Cancelled), (&self.invalidated, Loc::Invalidated)] {
+            for (s, set) in map {
+                rows_of(s, &loc, set, &mut out);
+            }
+        }
+        out.sort();
+        out
+    }
+
+    pub fn object_keys(&self) -> Vec<ObjKey> {
+        let mut keys = vec![ObjKey::Meta];
+        keys.extend(self.jurisdictions.keys().cloned().map(ObjKey::Jurisdiction));
+        keys.extend((0..self.links.len()).map(ObjKey::Link));
+        keys.extend(self.users.keys().cloned().map(ObjKey::User));
+        keys.extend(self.entities.keys().cloned().map(ObjKey::Entity));
+        keys.extend(self.accounts.keys().cloned().map(ObjKey::Account));
+        keys.extend(self.transfers.keys().cloned().map(ObjKey::Transfer));
+        keys.extend(self.obligations.keys().cloned().map(ObjKey::Obligation));
+        keys.extend(self.series.keys().cloned().map(ObjKey::Series));
+        keys
+    }
+
+    /// The stored form of one object; `None` if it no longer exists.
+    pub fn object_row(&self, key: &ObjKey) -> Option<ObjectRow> {
+        let row = |kind: &str, id: String, body: serde_json::Value| ObjectRow { kind: kind.into(), id, body: body.to_string() };
+        let to = |v: &dyn erased::Ser| v.json();
+        Some(match key {
+            ObjKey::Meta => row(
+                "meta",
+                "registry".into(),
+                json!({"name": self.name, "admin": self.admin, "rules": self.rules, "seq": self.seq, "last_ts": self.last_ts}),
+            ),
+            ObjKey::Jurisdiction(c) => row("jurisdiction", c.to_string(), to(self.jurisdictions.get(c)?)),
+            ObjKey::Link(i) => row("link", i.to_string(), to(self.links.get(*i)?)),
+            ObjKey::User(u) => row("user", u.to_string(), to(self.users.get(u)?)),
+            ObjKey::Entity(e) => row("entity", e.to_string(), to(self.entities.get(e)?)),
+            ObjKey::Account(a) => row("account", a.to_string(), to(self.accounts.get(a)?)),
+            ObjKey::Transfer(t) => row("transfer", t.to_string(), to(self.transfers.get(t)?)),
+            ObjKey::Obligation(o) => row("obligation", o.to_string(), to(self.obligations.get(o)?)),
+            ObjKey::Series(s) => row("series", s.to_string(), json!({"issued": self.series.get(s)?})),
+        })
+    }
+
+    pub fn object_rows(&self) -> Vec<ObjectRow> {
+        let mut rows: Vec<ObjectRow> = self.object_keys().iter().filter_map(|k| self.object_row(k)).collect();
+        rows.sort();
+        rows
+    }
+
+    /// Rows to write for the changes recorded since tracking started.
+    pub fn row_delta(&self, changes: &Changes) -> RowDelta {
+        let mut d = RowDelta::default();
+        let mut upserted: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        let mut deletes = Vec::new();
+        let empty = RangeSet::new();
+        for ((series, loc), before) in &changes.holdings {
+            let after = self.set_at(series, loc).unwrap_or(&empty);
+            let b: Vec<_> = before.iter().collect();
+            let a: Vec<_> = after.iter().collect();
+            let s = series.to_string();
+            for r in b.iter().filter(|r| a.binary_search(r).is_err()) {
+                deletes.push((s.clone(), r.start()));
+            }
+            for r in a.iter().filter(|r| b.binary_search(r).is_err()) {
+                upserted.entry(s.clone()).or_default().push(r.start());
+                d.holdings_upsert.push(HoldingRow { series: s.clone(), start: r.start(), end: r.end(), location: loc.to_string() });
+            }
+        }
+        for v in upserted.values_mut() {
+            v.sort_unstable();
+        }
+        d.holdings_delete = deletes
+            .into_iter()
+            .filter(|(s, start)| !upserted.get(s).is_some_and(|v| v.binary_search(start).is_ok()))
+            .collect();
+        for key in &changes.objects {
+            match self.object_row(key) {
+                Some(r) => d.objects_upsert.push(r),
+                None => d.objects_delete.push(obj_id(key)),
+            }
+        }
+        d
+    }
+}
+
+fn obj_id(key: &ObjKey) -> (String, String) {
+    match key {
+        ObjKey::Meta => ("meta".into(), "registry".into()),
+        ObjKey::Jurisdiction(c) => ("jurisdiction".into(), c.to_string()),
+        ObjKey::Link(i) => ("link".into(), i.to_string()),
+        ObjKey::User(u) => ("user".into(), u.to_string()),
+        ObjKey::Entity(e) => ("entity".into(), e.to_string()),
+        ObjKey::Account(a) => ("account".into(), a.to_string()),
+        ObjKey::Transfer(t) => ("transfer".into(), t.to_string()),
+        ObjKey::Obligation(o) => ("obligation".into(), o.to_string()),
+        ObjKey::Series(s) => ("series".into(), s.to_string()),
+    }
+}
+
+mod erased {
+    pub trait Ser {
+        fn json(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn json(&self) -> serde_json::Value {
+            serde_json::to_value(self).expect("state objects serialise")
+        }
+    }
+}

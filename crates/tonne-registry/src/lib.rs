@@ -1,0 +1,26 @@
+//! The registry ledger as a pure state machine.
+//!
+//! `State::apply(&envelope)` validates, authorises and applies one command atomically: it either
+//! returns the effects (serial movements and status changes) or a coded [`Rejection`] and leaves
+//! the state untouched. Time is an input (each command carries its timestamp). No I/O.
+
+pub mod command;
+pub mod effect;
+pub mod export;
+pub mod holding_limit;
+pub mod journal;
+pub mod rejection;
+pub mod rules;
+pub mod state;
+mod apply;
+mod transfer;
+
+pub use command::{
+    AccountType, Command, EntityType, Envelope, Leg, Price, RepRole, TransactionType, UserRole,
+    COMMAND_FORMAT_VERSION,
+};
+pub use effect::{Effect, Loc, Move};
+pub use journal::{EntryBody, JournalEntry, JournalError, GENESIS_HASH};
+pub use rejection::{Code, Rejection};
+pub use rules::RegistryRules;
+pub use state::State;

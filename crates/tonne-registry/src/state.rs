@@ -1,0 +1,398 @@
+//! The registry's state and the one primitive that moves serials. Everything else reads it or
+//! goes through [`State::move_range`], which keeps holdings, escrow, terminal states and the
+//! holding-limit counters in step.
+
+use crate::command::{AccountType, EntityType, Price, TransactionType, UserRole, RepRole};
+use crate::effect::Loc;
+use crate::rules::RegistryRules;
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use tonne_core::{
+    AccountId, Calendar, EntityId, GroupId, InstrumentKind, JurisdictionCode, ObligationId,
+    RangeSet, SerialRange, SeriesKey, Timestamp, TransferId, UserId,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Jurisdiction {
+    pub name: String,
+    pub time_zone: String,
+    pub currency: String,
+    pub holidays: Vec<String>,
+    /// Annual allowance budgets by year.
+    pub budgets: BTreeMap<u16, u64>,
+    #[serde(skip)]
+    pub calendar: Calendar,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Link {
+    pub a: JurisdictionCode,
+    pub b: JurisdictionCode,
+    pub effective: Timestamp,
+    pub until: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub name: String,
+    pub role: UserRole,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entity {
+    pub jurisdiction: JurisdictionCode,
+    pub name: String,
+    pub entity_type: EntityType,
+    pub group: GroupId,
+    pub accounts: BTreeMap<AccountType, AccountId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountStatus {
+    Open,
+    Frozen,
+    Closed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Account {
+    pub entity: EntityId,
+    pub account_type: AccountType,
+    pub status: AccountStatus,
+    pub status_reason: String,
+    pub representatives: BTreeMap<UserId, RepRole>,
+    /// Trusted account list: destination -> instant the entry becomes active.
+    pub trusted: BTreeMap<AccountId, Timestamp>,
+    #[serde(skip)]
+    pub holdings: BTreeMap<SeriesKey, RangeSet>,
+}
+
+impl Account {
+    /// Primary and alternate representatives may act; viewing agents may not.
+    pub fn can_act(&self, user: &UserId) -> bool {
+        matches!(self.representatives.get(user), Some(RepRole::Primary | RepRole::Alternate))
+    }
+    pub fn acting_representatives(&self) -> usize {
+        self.representatives.values().filter(|r| **r != RepRole::ViewingAgent).count()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum TransferState {
+    Proposed,
+    Confirmed,
+    Delayed { until: Timestamp },
+    Executed,
+    Cancelled,
+    Declined,
+    Expired,
+    Denied { code: u16 },
+}
+
+impl TransferState {
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::Proposed | Self::Confirmed | Self::Delayed { .. })
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Proposed => "proposed",
+            Self::Confirmed => "confirmed",
+            Self::Delayed { .. } => "delayed",
+            Self::Executed => "executed",
+            Self::Cancelled => "cancelled",
+            Self::Declined => "declined",
+            Self::Expired => "expired",
+            Self::Denied { .. } => "denied",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Transfer {
+    pub from: AccountId,
+    pub to: AccountId,
+    pub quantity: u64,
+    pub transaction_type: TransactionType,
+    pub price: Option<Price>,
+    pub settlement_date: Option<String>,
+    pub proposer: UserId,
+    pub confirmer: Option<UserId>,
+    pub proposed_at: Timestamp,
+    pub confirm_by: Timestamp,
+    pub accept_by: Timestamp,
+    pub needs_acceptance: bool,
+    pub status: TransferState,
+    /// Serials reserved for this transfer while it is open.
+    #[serde(skip)]
+    pub escrow: BTreeMap<SeriesKey, RangeSet>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Obligation {
+    pub entity: EntityId,
+    pub jurisdiction: JurisdictionCode,
+    pub label: String,
+    pub first_year: u16,
+    pub last_year: u16,
+    pub quantity: u64,
+    pub surrendered: u64,
+}
+
+/// Per corporate group: allowances by vintage in counted holding / compliance accounts, and the
+/// cumulative obligations and surrenders that make up the limited exemption.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupTotals {
+    pub vintages: BTreeMap<u16, (u64, u64)>,
+    pub obligations: u64,
+    pub surrendered: u64,
+}
+
+impl GroupTotals {
+    /// Limited exemption (QC-s.32 para 3, VERIFIED): cumulative obligations less instruments
+    /// surrendered.
+    pub fn exemption(&self) -> u64 {
+        self.obligations.saturating_sub(self.surrendered)
+    }
+}
+
+/// Keys of stored objects, for change tracking and export.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ObjKey {
+    Meta,
+    Jurisdiction(JurisdictionCode),
+    Link(usize),
+    User(UserId),
+    Entity(EntityId),
+    Account(AccountId),
+    Transfer(TransferId),
+    Obligation(ObligationId),
+    Series(SeriesKey),
+}
+
+/// What changed since tracking last started: object keys, and for each (series, location) the
+/// serial set as it was before the first change (so a writer stores only the net difference).
+#[derive(Debug, Default, Clone)]
+pub struct Changes {
+    pub objects: BTreeSet<ObjKey>,
+    pub holdings: BTreeMap<(SeriesKey, Loc), RangeSet>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    pub name: Option<String>,
+    pub admin: Option<UserId>,
+    pub rules: RegistryRules,
+    /// Accepted commands so far; the next journal entry gets `seq + 1`.
+    pub seq: u64,
+    pub last_ts: Option<Timestamp>,
+    pub jurisdictions: BTreeMap<JurisdictionCode, Jurisdiction>,
+    pub links: Vec<Link>,
+    pub users: FxHashMap<UserId, User>,
+    pub entities: FxHashMap<EntityId, Entity>,
+    pub accounts: FxHashMap<AccountId, Account>,
+    /// Serials issued so far per series (serials 1..=issued exist).
+    pub series: BTreeMap<SeriesKey, u64>,
+    pub transfers: FxHashMap<TransferId, Transfer>,
+    pub open_transfers: BTreeSet<TransferId>,
+    pub obligations: FxHashMap<ObligationId, Obligation>,
+    pub retired: BTreeMap<SeriesKey, RangeSet>,
+    pub cancelled: BTreeMap<SeriesKey, RangeSet>,
+    pub invalidated: BTreeMap<SeriesKey, RangeSet>,
+    pub groups: FxHashMap<GroupId, GroupTotals>,
+    /// Digest of each reversible entry's command and moves, and whether it was reversed.
+    pub reversible: FxHashMap<u64, ([u8; 16], bool)>,
+    pub(crate) changes: Option<Changes>,
+}
+
+impl State {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Start recording changed objects and holdings (for a writer that stores net differences).
+    pub fn track_changes(&mut self) {
+        self.changes = Some(Changes::default());
+    }
+    /// The changes recorded since the last call; tracking continues.
+    pub fn take_changes(&mut self) -> Changes {
+        self.changes.replace(Changes::default()).unwrap_or_default()
+    }
+    pub(crate) fn touch(&mut self, key: ObjKey) {
+        if let Some(c) = &mut self.changes {
+            c.objects.insert(key);
+        }
+    }
+
+    /// The serial set at a location, if any serials of the series are there.
+    pub fn set_at(&self, series: &SeriesKey, loc: &Loc) -> Option<&RangeSet> {
+        match loc {
+            Loc::Unissued => None,
+            Loc::Account(a) => self.accounts.get(a)?.holdings.get(series),
+            Loc::Escrow(t) => self.transfers.get(t)?.escrow.get(series),
+            Loc::Retired => self.retired.get(series),
+            Loc::Cancelled => self.cancelled.get(series),
+            Loc::Invalidated => self.invalidated.get(series),
+        }
+    }
+
+    fn set_map_mut(&mut self, loc: &Loc) -> &mut BTreeMap<SeriesKey, RangeSet> {
+        match loc {
+            Loc::Unissued => unreachable!("unissued serials have no set"),
+            Loc::Account(a) => &mut self.accounts.get_mut(a).expect("checked account").holdings,
+            Loc::Escrow(t) => &mut self.transfers.get_mut(t).expect("checked transfer").escrow,
+            Loc::Retired => &mut self.retired,
+            Loc::Cancelled => &mut self.cancelled,
+            Loc::Invalidated => &mut self.invalidated,
+        }
+    }
+
+    /// The account that holds serials at `loc` (escrowed serials still belong to the sender).
+    pub fn owner<'a>(&'a self, loc: &'a Loc) -> Option<&'a AccountId> {
+        match loc {
+            Loc::Account(a) => Some(a),
+            Loc::Escrow(t) => self.transfers.get(t).map(|t| &t.from),
+            _ => None,
+        }
+    }
+
+    /// The corporate group whose holding limit counts allowances in `account`, if any.
+    pub fn counted_group(&self, account: &AccountId) -> Option<(&GroupId, bool)> {
+        let acc = self.accounts.get(account)?;
+        let ent = self.entities.get(&acc.entity)?;
+        (ent.entity_type.holding_limit_applies() && acc.account_type.counts_for_holding_limit())
+            .then_some((&ent.group, acc.account_type == AccountType::Compliance))
+    }
+
+    /// Moves serials that the caller has checked are at `from`. A failure here is a bug.
+    pub(crate) fn move_range(&mut self, series: &SeriesKey, range: SerialRange, from: &Loc, to: &Loc) {
+        debug_assert_ne!(from, to);
+        if let Some(c) = &mut self.changes {
+            for loc in [from, to] {
+                if *loc != Loc::Unissued && !c.holdings.contains_key(&(series.clone(), loc.clone())) {
+                    let before = match loc {
+                        Loc::Account(a) => self.accounts.get(a).and_then(|x| x.holdings.get(series)),
+                        Loc::Escrow(t) => self.transfers.get(t).and_then(|x| x.escrow.get(series)),
+                        Loc::Retired => self.retired.get(series),
+                        Loc::Cancelled => self.cancelled.get(series),
+                        Loc::Invalidated => self.invalidated.get(series),
+                        Loc::Unissued => None,
+                    };
+                    let before = before.cloned().unwrap_or_default();
+                    c.holdings.insert((series.clone(), loc.clone()), before);
+                }
+            }
+        }
+        self.count_allowances(series, range, from, false);
+        if *from == Loc::Unissued {
+            let issued = self.series.entry(series.clone()).or_insert(0);
+            assert_eq!(range.start(), *issued + 1, "issuance continues the series");
+            *issued = range.end();
+            self.touch(ObjKey::Series(series.clone()));
+        } else {
+            let map = self.set_map_mut(from);
+            let set = map.get_mut(series).expect("checked: serials present");
+            set.remove(range).expect("checked: serials present");
+            if set.is_empty() {
+                map.remove(series);
+            }
+        }
+        self.set_map_mut(to)
+            .entry(series.clone())
+            .or_default()
+            .insert(range)
+            .expect("a serial is in one place only");
+        self.count_allowances(series, range, to, true);
+    }
+
+    fn count_allowances(&mut self, series: &SeriesKey, range: SerialRange, loc: &Loc, add: bool) {
+        if series.kind() != InstrumentKind::Allowance {
+            return;
+        }
+        let vintage = series.vintage().expect("allowances have vintages");
+        let Some(owner) = self.owner(loc) else { return };
+        let Some((group, compliance)) = self.counted_group(owner) else { return };
+        let group = group.clone();
+        let slot = self.groups.entry(group).or_default().vintages.entry(vintage).or_default();
+        let field = if compliance { &mut slot.1 } else { &mut slot.0 };
+        if add {
+            *field += range.len();
+        } else {
+            *field = field.checked_sub(range.len()).expect("group totals never go negative");
+        }
+    }
+
+    /// Rebuilds every group's allowance counts from holdings (after a change of corporate
+    /// association). Obligation totals are rebuilt too.
+    pub(crate) fn recount_groups(&mut self) {
+        let mut groups: FxHashMap<GroupId, GroupTotals> = FxHashMap::default();
+        for (id, acc) in &self.accounts {
+            if let Some((group, compliance)) = self.counted_group(id) {
+                let g = groups.entry(group.clone()).or_default();
+                for (series, set) in &acc.holdings {
+                    if let (InstrumentKind::Allowance, Some(v)) = (series.kind(), series.vintage()) {
+                        let slot = g.vintages.entry(v).or_default();
+                        if compliance { slot.1 += set.count() } else { slot.0 += set.count() }
+                    }
+                }
+            }
+        }
+        for t in self.open_transfers.iter().filter_map(|t| self.transfers.get(t)) {
+            if let Some((group, compliance)) = self.counted_group(&t.from) {
+                let g = groups.entry(group.clone()).or_default();
+                for (series, set) in &t.escrow {
+                    if let (InstrumentKind::Allowance, Some(v)) = (series.kind(), series.vintage()) {
+                        let slot = g.vintages.entry(v).or_default();
+                        if compliance { slot.1 += set.count() } else { slot.0 += set.count() }
+                    }
+                }
+            }
+        }
+        for o in self.obligations.values() {
+            if let Some(e) = self.entities.get(&o.entity) {
+                let g = groups.entry(e.group.clone()).or_default();
+                g.obligations += o.quantity;
+                g.surrendered += o.surrendered;
+            }
+        }
+        self.groups = groups;
+    }
+
+    /// Whether instruments issued by `a` may be held or surrendered in `b` at `t`.
+    pub fn linked(&self, a: &JurisdictionCode, b: &JurisdictionCode, t: Timestamp) -> bool {
+        a == b
+            || self.links.iter().any(|l| {
+                ((&l.a == a && &l.b == b) || (&l.a == b && &l.b == a))
+                    && l.effective <= t
+                    && l.until.is_none_or(|u| t < u)
+            })
+    }
+
+    /// The jurisdiction an account belongs to (its entity's).
+    pub fn account_jurisdiction(&self, account: &AccountId) -> Option<&JurisdictionCode> {
+        self.accounts
+            .get(account)
+            .and_then(|a| self.entities.get(&a.entity))
+            .map(|e| &e.jurisdiction)
+    }
+
+    /// Total serials held by an account per series, escrowed ones included.
+    pub fn balances(&self, account: &AccountId) -> BTreeMap<SeriesKey, (u64, u64)> {
+        let mut out: BTreeMap<SeriesKey, (u64, u64)> = BTreeMap::new();
+        if let Some(acc) = self.accounts.get(account) {
+            for (s, set) in &acc.holdings {
+                out.entry(s.clone()).or_default().0 += set.count();
+            }
+        }
+        for t in self.open_transfers.iter().filter_map(|t| self.transfers.get(t)) {
+            if &t.from == account {
+                for (s, set) in &t.escrow {
+                    out.entry(s.clone()).or_default().1 += set.count();
+                }
+            }
+        }
+        out
+    }
+}
