@@ -59,6 +59,11 @@ impl State {
         out
     }
 
+    /// Number of stored serial ranges in accounts (a measure of fragmentation).
+    pub fn range_count(&self) -> u64 {
+        self.accounts.values().flat_map(|a| a.holdings.values()).map(|s| s.range_count() as u64).sum()
+    }
+
     pub fn object_keys(&self) -> Vec<ObjKey> {
         let mut keys = vec![ObjKey::Meta];
         keys.extend(self.jurisdictions.keys().cloned().map(ObjKey::Jurisdiction));

@@ -1,0 +1,307 @@
+//! The ledger service: single writer, in-memory state, durable commits.
+
+use rustc_hash::FxHashMap;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use tonne_registry::command::ReversalSource;
+use tonne_registry::{Command, Effect, Envelope, JournalEntry, Rejection, State, GENESIS_HASH};
+use tonne_store::{CommandResult, Commit, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The stored journal does not replay; `tonne verify` says where.
+    #[error("journal entry {seq} does not replay ({check}): {detail}; run `tonne verify` for a full report")]
+    Corrupt { seq: u64, check: &'static str, detail: String },
+    #[error("{0}")]
+    Usage(String),
+    #[error("the store is not empty ({0}); the demo builds a new registry and needs an empty store")]
+    NotEmpty(String),
+    #[error("gave up after {0} attempts: other writers kept moving the journal")]
+    Contended(u32),
+}
+
+/// What happened to one command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Accepted { seq: u64, effects: Vec<Effect> },
+    Rejected(Rejection),
+    /// A retry: the result stored for this idempotency key, as JSON.
+    Replayed(String),
+}
+
+impl Outcome {
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Self::Accepted { seq, effects } => json!({"ok": true, "seq": seq, "effects": effects}),
+            Self::Rejected(r) => rejection_json(r),
+            Self::Replayed(s) => {
+                let mut v: serde_json::Value = serde_json::from_str(s).unwrap_or(json!({}));
+                v["replayed"] = json!(true);
+                v
+            }
+        }
+    }
+}
+
+pub fn rejection_json(r: &Rejection) -> serde_json::Value {
+    json!({"ok": false, "code": r.code.number(), "error": r.code.slug(), "message": r.message})
+}
+
+/// SHA-256 of what a retry must repeat exactly: format, actor and command. The timestamp is
+/// left out so a client may retry a timed-out request with a fresh clock reading.
+pub fn payload_digest(env: &Envelope) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(env.v.to_be_bytes());
+    h.update(env.actor.as_str().as_bytes());
+    h.update([0]);
+    h.update(postcard::to_stdvec(&env.cmd).expect("commands encode"));
+    h.finalize().into()
+}
+
+fn key_hash(key: &str) -> u64 {
+    let d = Sha256::digest(key.as_bytes());
+    u64::from_be_bytes(d[..8].try_into().expect("8 bytes"))
+}
+
+pub struct Ledger {
+    store: Box<dyn Store>,
+    state: State,
+    head: (u64, [u8; 32]),
+    /// Idempotency index: hash of key -> first 8 bytes of the payload digest. A hit is
+    /// confirmed against the store, so a collision can never return a wrong result.
+    keys: FxHashMap<u64, u64>,
+    pending: Commit,
+    /// State-row changes are exported when the batch is flushed.
+    batch_keys: FxHashMap<u64, usize>,
+}
+
+impl Ledger {
+    /// Opens a store and rebuilds the state by replaying its journal, checking the hash chain
+    /// and that every recorded effect follows from its command.
+    pub fn open(mut store: Box<dyn Store>) -> Result<Self, AppError> {
+        store.migrate()?;
+        let mut ledger = Self {
+            store,
+            state: State::new(),
+            head: (0, GENESIS_HASH),
+            keys: FxHashMap::default(),
+            pending: Commit::default(),
+            batch_keys: FxHashMap::default(),
+        };
+        ledger.catch_up()?;
+        let mut keys = FxHashMap::default();
+        ledger.store.scan_results(&mut |r: CommandResult| {
+            keys.insert(key_hash(&r.key), u64::from_be_bytes(r.digest[..8].try_into().expect("8 bytes")));
+        })?;
+        ledger.keys = keys;
+        ledger.state.track_changes();
+        Ok(ledger)
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+    pub fn head(&self) -> (u64, [u8; 32]) {
+        self.head
+    }
+    /// Gives the store back (staged commands must have been flushed).
+    pub fn into_store(self) -> Box<dyn Store> {
+        debug_assert!(self.pending.results.is_empty(), "flush before giving the store back");
+        self.store
+    }
+    pub fn store(&mut self) -> &mut dyn Store {
+        self.store.as_mut()
+    }
+
+    /// Applies journal entries other writers appended after our head.
+    fn catch_up(&mut self) -> Result<(), AppError> {
+        let (state, head) = (&mut self.state, &mut self.head);
+        let mut failure: Option<AppError> = None;
+        self.store.scan_journal(head.0, &mut |e: JournalEntry| {
+            if let Err(err) = replay_one(state, head, &e) {
+                failure = Some(err);
+                return Err(StoreError::Corrupt("replay stopped".into()));
+            }
+            Ok(())
+        })
+        .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
+        match failure {
+            Some(f) => Err(f),
+            None => Ok(()),
+        }
+    }
+
+    /// Rebuilds everything from the store (after a failed commit left memory ahead of disk).
+    fn reload(&mut self) -> Result<(), AppError> {
+        let store = std::mem::replace(&mut self.store, Box::new(Detached));
+        *self = Self::open(store)?;
+        Ok(())
+    }
+
+    /// Applies one command and commits it durably before returning (one commit per command).
+    pub fn execute(&mut self, env: &Envelope) -> Result<Outcome, AppError> {
+        const ATTEMPTS: u32 = 50;
+        for _ in 0..ATTEMPTS {
+            // Cheap check first: another writer may have appended since we last looked.
+            if self.store.head()?.0 != self.head.0 {
+                self.catch_up()?;
+            }
+            let outcome = self.stage(env)?;
+            match self.flush() {
+                Ok(()) => return Ok(outcome),
+                // `flush` has already reloaded from the store; try again on the new head.
+                Err(AppError::Store(StoreError::Conflict { .. } | StoreError::KeyTaken(_))) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(AppError::Contended(ATTEMPTS))
+    }
+
+    /// Applies one command into the pending batch; nothing is durable until [`Ledger::flush`].
+    /// The batch must be flushed before the outcome is acknowledged to anyone.
+    pub fn stage(&mut self, env: &Envelope) -> Result<Outcome, AppError> {
+        let digest = payload_digest(env);
+        let kh = key_hash(&env.key);
+        let short = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
+        if let Some(i) = self.batch_keys.get(&kh).copied() {
+            let r = &self.pending.results[i];
+            if r.key == env.key {
+                return Ok(retry_outcome(r, &digest));
+            }
+        } else if self.keys.contains_key(&kh)
+            && let Some(r) = self.store.result(&env.key)?
+        {
+            return Ok(retry_outcome(&r, &digest));
+        }
+        let env = self.resolve_reversal(env)?;
+        let (outcome, result_json, seq) = match self.state.apply(&env) {
+            Ok(effects) => {
+                let seq = self.head.0 + 1;
+                let entry = JournalEntry::seal(seq, self.head.1, &env, &effects);
+                self.head = (seq, entry.hash);
+                self.pending.entries.push(entry);
+                let outcome = Outcome::Accepted { seq, effects };
+                let j = json!({"ok": true, "seq": seq}).to_string();
+                (outcome, j, Some(seq))
+            }
+            Err(r) => {
+                let j = rejection_json(&r).to_string();
+                (Outcome::Rejected(r), j, None)
+            }
+        };
+        self.batch_keys.insert(kh, self.pending.results.len());
+        self.keys.insert(kh, short);
+        self.pending.results.push(CommandResult { key: env.key.clone(), digest, seq, result_json });
+        Ok(outcome)
+    }
+
+    /// Number of commands staged and not yet committed.
+    pub fn staged(&self) -> usize {
+        self.pending.results.len()
+    }
+
+    /// Commits the staged batch in one durable transaction.
+    pub fn flush(&mut self) -> Result<(), AppError> {
+        if self.pending.results.is_empty() {
+            return Ok(());
+        }
+        let changes = self.state.take_changes();
+        let mut commit = std::mem::take(&mut self.pending);
+        commit.delta = self.state.row_delta(&changes);
+        commit.expected_head = self.head.0 - commit.entries.len() as u64;
+        self.batch_keys.clear();
+        match self.store.commit(&commit) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                // Memory is ahead of the store: rebuild from what is durable.
+                self.reload()?;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// A reversal names a journal seq; the original command and moves come from the journal.
+    fn resolve_reversal(&mut self, env: &Envelope) -> Result<Envelope, AppError> {
+        let Command::Reverse { seq, reason, original: None } = &env.cmd else { return Ok(env.clone()) };
+        let found = self.pending.entries.iter().find(|e| e.seq == *seq).cloned();
+        let entry = match found {
+            Some(e) => Some(e),
+            None => self.store.entry(*seq)?,
+        };
+        let Some(entry) = entry else { return Ok(env.clone()) };
+        let (orig, effects) = entry.decode().map_err(|e| AppError::Corrupt { seq: *seq, check: "decode", detail: e.to_string() })?;
+        let moves = effects
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::Moved(m) => Some(m),
+                _ => None,
+            })
+            .filter(|m| !matches!(m.to, tonne_registry::Loc::Escrow(_)))
+            .map(|m| match (&orig.cmd, &m.from) {
+                // Executed transfers are recorded from escrow; the digest covers the sender.
+                (_, tonne_registry::Loc::Escrow(t)) => {
+                    let from = self.state.transfers.get(t).map(|t| t.from.clone());
+                    match from {
+                        Some(a) => tonne_registry::Move { from: tonne_registry::Loc::Account(a), ..m },
+                        None => m,
+                    }
+                }
+                _ => m,
+            })
+            .filter(|m| !matches!(m.from, tonne_registry::Loc::Unissued))
+            .collect();
+        let mut env = env.clone();
+        env.cmd = Command::Reverse { seq: *seq, reason: reason.clone(), original: Some(ReversalSource { command: Box::new(orig.cmd), moves }) };
+        Ok(env)
+    }
+}
+
+fn retry_outcome(r: &CommandResult, digest: &[u8; 32]) -> Outcome {
+    if &r.digest == digest {
+        Outcome::Replayed(r.result_json.clone())
+    } else {
+        Outcome::Rejected(Rejection::new(
+            tonne_registry::Code::IdempotencyConflict,
+            format!("key {:?} was already used for a different command; choose a new key", r.key),
+        ))
+    }
+}
+
+/// Checks one journal entry against the chain and re-applies it.
+pub(crate) fn replay_one(state: &mut State, head: &mut (u64, [u8; 32]), e: &JournalEntry) -> Result<(), AppError> {
+    let bad = |check: &'static str, detail: String| AppError::Corrupt { seq: e.seq, check, detail };
+    if e.seq != head.0 + 1 {
+        return Err(bad("chain", format!("expected seq {}, found {}", head.0 + 1, e.seq)));
+    }
+    if e.prev_hash != head.1 {
+        return Err(bad("chain", "prev_hash does not match the previous entry's hash".into()));
+    }
+    if e.compute_hash() != e.hash {
+        return Err(bad("chain", "hash does not match the entry's contents".into()));
+    }
+    let (env, recorded) = e.decode().map_err(|x| bad("decode", x.to_string()))?;
+    let effects = state.apply(&env).map_err(|r| bad("replay", format!("the command is now rejected: {r}")))?;
+    if effects != recorded {
+        return Err(bad("effects", "recorded effects differ from the command's effects on replay".into()));
+    }
+    *head = (e.seq, e.hash);
+    Ok(())
+}
+
+/// Placeholder store while a ledger is being rebuilt; never used.
+struct Detached;
+impl Store for Detached {
+    fn migrate(&mut self) -> Result<(), StoreError> { unreachable!() }
+    fn head(&mut self) -> Result<(u64, [u8; 32]), StoreError> { unreachable!() }
+    fn scan_journal(&mut self, _: u64, _: &mut dyn FnMut(JournalEntry) -> Result<(), StoreError>) -> Result<(), StoreError> { unreachable!() }
+    fn entry(&mut self, _: u64) -> Result<Option<JournalEntry>, StoreError> { unreachable!() }
+    fn commit(&mut self, _: &Commit) -> Result<(), StoreError> { unreachable!() }
+    fn result(&mut self, _: &str) -> Result<Option<CommandResult>, StoreError> { unreachable!() }
+    fn scan_results(&mut self, _: &mut dyn FnMut(CommandResult)) -> Result<(), StoreError> { unreachable!() }
+    fn holdings(&mut self) -> Result<Vec<tonne_registry::export::HoldingRow>, StoreError> { unreachable!() }
+    fn objects(&mut self) -> Result<Vec<tonne_registry::export::ObjectRow>, StoreError> { unreachable!() }
+    fn execute_sql(&mut self, _: &str) -> Result<(), StoreError> { unreachable!() }
+    fn naive(&mut self) -> &mut dyn tonne_store::NaiveLedger { unreachable!() }
+}
