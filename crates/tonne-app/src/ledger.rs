@@ -61,8 +61,8 @@ pub fn payload_digest(env: &Envelope) -> [u8; 32] {
 }
 
 fn key_hash(key: &str) -> u64 {
-    let d = Sha256::digest(key.as_bytes());
-    u64::from_be_bytes(d[..8].try_into().expect("8 bytes"))
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(key)
 }
 
 pub struct Ledger {
@@ -117,20 +117,7 @@ impl Ledger {
 
     /// Applies journal entries other writers appended after our head.
     fn catch_up(&mut self) -> Result<(), AppError> {
-        let (state, head) = (&mut self.state, &mut self.head);
-        let mut failure: Option<AppError> = None;
-        self.store.scan_journal(head.0, &mut |e: JournalEntry| {
-            if let Err(err) = replay_one(state, head, &e) {
-                failure = Some(err);
-                return Err(StoreError::Corrupt("replay stopped".into()));
-            }
-            Ok(())
-        })
-        .or_else(|e| if failure.is_some() { Ok(()) } else { Err(e) })?;
-        match failure {
-            Some(f) => Err(f),
-            None => Ok(()),
-        }
+        crate::replay::replay(self.store.as_mut(), &mut self.state, &mut self.head, crate::replay::Until::Head)
     }
 
     /// Rebuilds everything from the store (after a failed commit left memory ahead of disk).
@@ -183,7 +170,7 @@ impl Ledger {
                 self.head = (seq, entry.hash);
                 self.pending.entries.push(entry);
                 let outcome = Outcome::Accepted { seq, effects };
-                let j = json!({"ok": true, "seq": seq}).to_string();
+                let j = format!("{{\"ok\":true,\"seq\":{seq}}}");
                 (outcome, j, Some(seq))
             }
             Err(r) => {
@@ -224,13 +211,18 @@ impl Ledger {
 
     /// A reversal names a journal seq; the original command and moves come from the journal.
     fn resolve_reversal(&mut self, env: &Envelope) -> Result<Envelope, AppError> {
-        let Command::Reverse { seq, reason, original: None } = &env.cmd else { return Ok(env.clone()) };
+        // Any `original` a client supplies is replaced: only the journal is authoritative.
+        let Command::Reverse { seq, reason, .. } = &env.cmd else { return Ok(env.clone()) };
         let found = self.pending.entries.iter().find(|e| e.seq == *seq).cloned();
         let entry = match found {
             Some(e) => Some(e),
             None => self.store.entry(*seq)?,
         };
-        let Some(entry) = entry else { return Ok(env.clone()) };
+        let Some(entry) = entry else {
+            let mut env = env.clone();
+            env.cmd = Command::Reverse { seq: *seq, reason: reason.clone(), original: None };
+            return Ok(env);
+        };
         let (orig, effects) = entry.decode().map_err(|e| AppError::Corrupt { seq: *seq, check: "decode", detail: e.to_string() })?;
         let moves = effects
             .into_iter()
@@ -267,27 +259,6 @@ fn retry_outcome(r: &CommandResult, digest: &[u8; 32]) -> Outcome {
             format!("key {:?} was already used for a different command; choose a new key", r.key),
         ))
     }
-}
-
-/// Checks one journal entry against the chain and re-applies it.
-pub(crate) fn replay_one(state: &mut State, head: &mut (u64, [u8; 32]), e: &JournalEntry) -> Result<(), AppError> {
-    let bad = |check: &'static str, detail: String| AppError::Corrupt { seq: e.seq, check, detail };
-    if e.seq != head.0 + 1 {
-        return Err(bad("chain", format!("expected seq {}, found {}", head.0 + 1, e.seq)));
-    }
-    if e.prev_hash != head.1 {
-        return Err(bad("chain", "prev_hash does not match the previous entry's hash".into()));
-    }
-    if e.compute_hash() != e.hash {
-        return Err(bad("chain", "hash does not match the entry's contents".into()));
-    }
-    let (env, recorded) = e.decode().map_err(|x| bad("decode", x.to_string()))?;
-    let effects = state.apply(&env).map_err(|r| bad("replay", format!("the command is now rejected: {r}")))?;
-    if effects != recorded {
-        return Err(bad("effects", "recorded effects differ from the command's effects on replay".into()));
-    }
-    *head = (e.seq, e.hash);
-    Ok(())
 }
 
 /// Placeholder store while a ledger is being rebuilt; never used.

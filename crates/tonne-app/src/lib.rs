@@ -7,6 +7,7 @@ pub mod commands;
 pub mod demo;
 pub mod ledger;
 pub mod open;
+pub mod replay;
 pub mod statement;
 pub mod verify;
 

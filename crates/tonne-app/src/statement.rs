@@ -1,14 +1,12 @@
 //! Point-in-time statements: balances of an account as of any past journal seq or instant,
 //! computed by replaying the journal up to that point.
 
-use crate::ledger::{replay_one, AppError};
+use crate::ledger::AppError;
+use crate::replay::{replay, Until};
 use serde::Serialize;
 use tonne_core::{AccountId, Timestamp};
 use tonne_registry::{State, GENESIS_HASH};
-use tonne_store::{Store, StoreError};
-
-/// Sentinel that ends a journal scan early.
-const STOP: &str = "statement: stop scanning";
+use tonne_store::Store;
 
 #[derive(Debug, Clone, Copy)]
 pub enum AsOf {
@@ -38,30 +36,13 @@ pub struct Statement {
 pub fn state_as_of(store: &mut dyn Store, as_of: AsOf) -> Result<(State, u64), AppError> {
     let mut state = State::new();
     let mut head = (0u64, GENESIS_HASH);
-    let mut failure = None;
-    let r = store.scan_journal(0, &mut |e| {
-        let stop = match as_of {
-            AsOf::Head => false,
-            AsOf::Seq(s) => e.seq > s,
-            AsOf::Time(t) => e.ts > t,
-        };
-        if stop {
-            return Err(StoreError::Corrupt(STOP.into()));
-        }
-        if let Err(err) = replay_one(&mut state, &mut head, &e) {
-            failure = Some(err);
-            return Err(StoreError::Corrupt(STOP.into()));
-        }
-        Ok(())
-    });
-    if let Some(f) = failure {
-        return Err(f);
-    }
-    match r {
-        Ok(()) => Ok((state, head.0)),
-        Err(StoreError::Corrupt(s)) if s == STOP => Ok((state, head.0)),
-        Err(e) => Err(e.into()),
-    }
+    let until = match as_of {
+        AsOf::Head => Until::Head,
+        AsOf::Seq(s) => Until::Seq(s),
+        AsOf::Time(t) => Until::Time(t),
+    };
+    replay(store, &mut state, &mut head, until)?;
+    Ok((state, head.0))
 }
 
 pub fn statement(state: &State, seq: u64, account: &AccountId) -> Result<Statement, AppError> {

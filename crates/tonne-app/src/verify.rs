@@ -3,12 +3,13 @@
 //! per kind and vintage), no overlapping or inverted serial ranges, and that the stored state
 //! rows equal the replayed state.
 
-use crate::ledger::{replay_one, AppError};
+use crate::ledger::AppError;
+use crate::replay::{replay, Until};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tonne_registry::export::HoldingRow;
 use tonne_registry::{State, GENESIS_HASH};
-use tonne_store::{Store, StoreError};
+use tonne_store::Store;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct VerifyReport {
@@ -34,14 +35,7 @@ fn fail(mut r: VerifyReport, seq: Option<u64>, check: &str, detail: String) -> V
 pub fn verify(store: &mut dyn Store) -> Result<VerifyReport, AppError> {
     let mut state = State::new();
     let mut head = (0u64, GENESIS_HASH);
-    let mut failure: Option<AppError> = None;
-    let scan = store.scan_journal(0, &mut |e| {
-        if let Err(err) = replay_one(&mut state, &mut head, &e) {
-            failure = Some(err);
-            return Err(StoreError::Corrupt("stop".into()));
-        }
-        Ok(())
-    });
+    let outcome = replay(store, &mut state, &mut head, Until::Head);
     let mut report = VerifyReport {
         ok: true,
         first_bad_seq: None,
@@ -51,12 +45,12 @@ pub fn verify(store: &mut dyn Store) -> Result<VerifyReport, AppError> {
         head_hash: hex::encode(head.1),
         issued: BTreeMap::new(),
     };
-    if let Some(AppError::Corrupt { seq, check, detail }) = failure {
-        return Ok(fail(report, Some(seq), check, detail));
-    }
-    if let Err(e) = scan {
+    match outcome {
+        Ok(()) => {}
+        Err(AppError::Corrupt { seq, check, detail }) => return Ok(fail(report, Some(seq), check, detail)),
         // A row that cannot even be read as a journal entry (e.g. a negative seq or a short hash).
-        return Ok(fail(report, Some(head.0 + 1), "chain", e.to_string()));
+        Err(AppError::Store(e)) => return Ok(fail(report, Some(head.0 + 1), "chain", e.to_string())),
+        Err(e) => return Err(e),
     }
     let rows = state.holding_rows();
     if let Err((check, detail)) = check_invariants(&state, &rows) {

@@ -6,10 +6,21 @@ use chrono::{Datelike, Days, NaiveDate, TimeZone, Weekday};
 use chrono_tz::Tz;
 use std::collections::BTreeSet;
 
+/// Whether `s` is a calendar date written YYYY-MM-DD.
+pub fn is_date(s: &str) -> bool {
+    s.len() == 10 && NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok()
+}
+
+const FIRST_YEAR: i32 = 1999;
+const LAST_YEAR: i32 = 2201;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Calendar {
     tz: Tz,
     holidays: BTreeSet<NaiveDate>,
+    /// Local-time starts of the years 2000..=2200 in UTC milliseconds, so `year()` — asked on
+    /// every holding-limit check — is a binary search rather than a time-zone conversion.
+    year_starts: Vec<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,7 +43,13 @@ impl Calendar {
                     .map_err(|_| CalendarError::BadHoliday(h.clone()))
             })
             .collect::<Result<_, _>>()?;
-        Ok(Self { tz, holidays })
+        let year_starts = (FIRST_YEAR..=LAST_YEAR)
+            .map(|y| {
+                let midnight = NaiveDate::from_ymd_opt(y, 1, 1).expect("valid").and_hms_opt(0, 0, 0).expect("valid");
+                tz.from_local_datetime(&midnight).earliest().map_or_else(|| midnight.and_utc().timestamp_millis(), |d| d.timestamp_millis())
+            })
+            .collect();
+        Ok(Self { tz, holidays, year_starts })
     }
 
     pub fn local_date(&self, t: Timestamp) -> NaiveDate {
@@ -41,7 +58,12 @@ impl Calendar {
 
     /// The compliance year an instant falls in, in the jurisdiction's local time.
     pub fn year(&self, t: Timestamp) -> u16 {
-        u16::try_from(self.local_date(t).year()).expect("timestamps are range checked")
+        let i = self.year_starts.partition_point(|s| *s <= t.millis());
+        if i == 0 || i == self.year_starts.len() {
+            // Outside the table (cannot happen for range-checked timestamps): convert directly.
+            return u16::try_from(self.local_date(t).year()).expect("timestamps are range checked");
+        }
+        (FIRST_YEAR as usize + i - 1) as u16
     }
 
     pub fn is_business_day(&self, d: NaiveDate) -> bool {
@@ -92,5 +114,7 @@ mod tests {
         let cal = Calendar::new("America/Los_Angeles", &[]).unwrap();
         let t = Timestamp::parse("2027-01-01T03:00:00Z").unwrap(); // still 2026 in California
         assert_eq!(cal.year(t), 2026);
+        assert_eq!(cal.year(Timestamp::parse("2027-01-01T08:00:00Z").unwrap()), 2027);
+        assert_eq!(cal.year(Timestamp::parse("2027-01-01T07:59:59.999Z").unwrap()), 2026);
     }
 }

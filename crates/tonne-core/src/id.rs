@@ -1,6 +1,7 @@
 //! Validated identifiers. Built only through `parse`, so every id in the system is well formed.
 
 use crate::limits::MAX_ID_LEN;
+use compact_str::CompactString;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
@@ -32,14 +33,15 @@ fn validate(what: &'static str, s: &str) -> Result<(), IdError> {
 
 macro_rules! id_type {
     ($name:ident, $what:literal) => {
+        /// Stored inline (no heap allocation) up to 24 bytes: ids are cloned on every move.
         #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         #[serde(transparent)]
-        pub struct $name(String);
+        pub struct $name(CompactString);
 
         impl $name {
             pub fn parse(s: &str) -> Result<Self, IdError> {
                 validate($what, s)?;
-                Ok(Self(s.to_owned()))
+                Ok(Self(CompactString::new(s)))
             }
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -54,11 +56,23 @@ macro_rules! id_type {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                Self::parse(&s).map_err(serde::de::Error::custom)
+                d.deserialize_str(crate::id::StrVisitor(|s: &str| Self::parse(s).map_err(|e| e.to_string())))
             }
         }
     };
+}
+
+/// Deserialises a string without an intermediate `String` and validates it with `f`.
+pub(crate) struct StrVisitor<F>(pub F);
+
+impl<'de, T, F: FnOnce(&str) -> Result<T, String>> serde::de::Visitor<'de> for StrVisitor<F> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string")
+    }
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+        (self.0)(v).map_err(E::custom)
+    }
 }
 
 id_type!(AccountId, "account id");

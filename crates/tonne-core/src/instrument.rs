@@ -5,14 +5,18 @@
 //! `{JUR}/{KIND}/{VINTAGE|NV}[/{PROJECT}]`, a block is `{series}/{START}..{END}`.
 
 use crate::limits::{MAX_ID_LEN, MAX_SERIAL, MAX_VINTAGE, MIN_VINTAGE};
-use serde::{Deserialize, Deserializer, Serialize};
+use compact_str::CompactString;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 /// ISO 3166-1 alpha-2 country code, optionally with an ISO 3166-2 subdivision: `US-CA`, `CA-QC`,
 /// `MX-BCN`, `PA`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct JurisdictionCode(String);
+/// Held inline (at most 6 ASCII bytes) so it is `Copy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct JurisdictionCode {
+    bytes: [u8; 6],
+    len: u8,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InstrumentError {
@@ -40,26 +44,33 @@ impl JurisdictionCode {
             _ => false,
         };
         if country && sub_ok {
-            Ok(Self(s.to_owned()))
+            let mut bytes = [0u8; 6];
+            bytes[..b.len()].copy_from_slice(b);
+            Ok(Self { bytes, len: b.len() as u8 })
         } else {
             Err(InstrumentError::Jurisdiction(s.to_owned()))
         }
     }
     pub fn as_str(&self) -> &str {
-        &self.0
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).expect("validated ASCII")
     }
 }
 
 impl fmt::Display for JurisdictionCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for JurisdictionCode {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
 impl<'de> Deserialize<'de> for JurisdictionCode {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Self::parse(&s).map_err(serde::de::Error::custom)
+        d.deserialize_str(crate::id::StrVisitor(|s: &str| Self::parse(s).map_err(|e| e.to_string())))
     }
 }
 
@@ -102,7 +113,7 @@ pub struct SeriesKey {
     jurisdiction: JurisdictionCode,
     kind: InstrumentKind,
     vintage: Option<u16>,
-    project: Option<String>,
+    project: Option<CompactString>,
 }
 
 #[derive(Deserialize)]
@@ -112,13 +123,13 @@ struct SeriesKeyRaw {
     #[serde(default)]
     vintage: Option<u16>,
     #[serde(default)]
-    project: Option<String>,
+    project: Option<CompactString>,
 }
 
 impl TryFrom<SeriesKeyRaw> for SeriesKey {
     type Error = InstrumentError;
     fn try_from(r: SeriesKeyRaw) -> Result<Self, InstrumentError> {
-        SeriesKey::new(r.jurisdiction, r.kind, r.vintage, r.project)
+        SeriesKey::build(r.jurisdiction, r.kind, r.vintage, r.project)
     }
 }
 
@@ -128,6 +139,15 @@ impl SeriesKey {
         kind: InstrumentKind,
         vintage: Option<u16>,
         project: Option<String>,
+    ) -> Result<Self, InstrumentError> {
+        Self::build(jurisdiction, kind, vintage, project.map(CompactString::from))
+    }
+
+    fn build(
+        jurisdiction: JurisdictionCode,
+        kind: InstrumentKind,
+        vintage: Option<u16>,
+        project: Option<CompactString>,
     ) -> Result<Self, InstrumentError> {
         if let Some(v) = vintage
             && !(MIN_VINTAGE..=MAX_VINTAGE).contains(&v)
@@ -153,7 +173,7 @@ impl SeriesKey {
                 && p.len() <= MAX_ID_LEN
                 && p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
             if !ok {
-                return Err(InstrumentError::Project(p.clone()));
+                return Err(InstrumentError::Project(p.to_string()));
             }
         }
         Ok(Self { jurisdiction, kind, vintage, project })
@@ -172,8 +192,8 @@ impl SeriesKey {
             "NV" => None,
             v => Some(v.parse::<u16>().map_err(|_| bad())?),
         };
-        let project = parts.get(3).map(|p| (*p).to_owned());
-        Self::new(jur, kind, vintage, project)
+        let project = parts.get(3).map(|p| CompactString::new(p));
+        Self::build(jur, kind, vintage, project)
     }
 
     pub fn jurisdiction(&self) -> &JurisdictionCode {

@@ -7,7 +7,6 @@ use crate::holding_limit::holding_limit;
 use crate::rejection::{reject, Code, Rejection};
 use crate::rules::RegistryRules;
 use crate::state::*;
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use tonne_core::limits::{
     MAX_HOLIDAYS, MAX_ID_LEN, MAX_LEGS, MAX_QUANTITY, MAX_RANGES_PER_LEG, MAX_REPRESENTATIVES,
@@ -47,14 +46,13 @@ pub(crate) fn total(resolved: &Resolved) -> u64 {
     resolved.iter().flat_map(|(_, rs)| rs.iter()).map(|r| r.len()).sum()
 }
 
-pub(crate) fn digest(cmd: &Command, moves: &[Move]) -> [u8; 16] {
-    let mut h = Sha256::new();
-    h.update(postcard::to_stdvec(cmd).expect("commands encode"));
-    h.update(postcard::to_stdvec(moves).expect("moves encode"));
-    let full = h.finalize();
-    let mut out = [0u8; 16];
-    out.copy_from_slice(&full[..16]);
-    out
+/// A fingerprint of a reversible entry (command kind and every move), kept so a reversal can
+/// check the original it is handed. The application layer always takes that original from the
+/// hash-chained journal, so this guards against in-process mistakes, not forgery; a fast hash
+/// keeps it off the hot path.
+pub(crate) fn fingerprint(cmd: &Command, moves: &[Move]) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one((cmd.name(), moves))
 }
 
 impl State {
@@ -211,6 +209,7 @@ impl State {
                 let e = self.entity(entity)?;
                 self.require_regulator(actor, &e.jurisdiction.clone())?;
                 self.entities.get_mut(entity).expect("checked").group = group.clone();
+                self.refresh_limit_groups(entity);
                 self.recount_groups();
                 self.touch(ObjKey::Entity(entity.clone()));
                 Ok(vec![])
@@ -243,9 +242,11 @@ impl State {
                         representatives: BTreeMap::new(),
                         trusted: BTreeMap::new(),
                         holdings: BTreeMap::new(),
+                        limit_group: None,
                     },
                 );
                 self.entities.get_mut(entity).expect("checked").accounts.insert(*account_type, account.clone());
+                self.refresh_limit_groups(entity);
                 self.touch(ObjKey::Account(account.clone()));
                 self.touch(ObjKey::Entity(entity.clone()));
                 Ok(vec![])
@@ -355,6 +356,14 @@ impl State {
                 self.require_regulator(actor, jurisdiction)?;
                 text("label", label)?;
                 let e = self.entity(entity)?;
+                // Only the entity's own jurisdiction records its obligations: a surrender removes
+                // instruments from the entity's compliance account.
+                if e.jurisdiction != *jurisdiction {
+                    return reject(
+                        Code::NotAuthorized,
+                        format!("entity {entity} belongs to {}; only its regulator records its obligations", e.jurisdiction),
+                    );
+                }
                 if !matches!(e.entity_type, EntityType::Covered | EntityType::OptIn) {
                     return reject(Code::InvalidField, format!("entity {entity} is not a covered or opt-in entity"));
                 }
@@ -614,7 +623,7 @@ impl State {
     }
 
     pub(crate) fn mark_reversible(&mut self, cmd: &Command, moves: &[Move]) {
-        self.reversible.insert(self.seq + 1, (digest(cmd, moves), false));
+        self.reversible.insert(self.seq + 1, (fingerprint(cmd, moves), false));
     }
 
     /// Every execution check for instruments arriving at `to` from `from`: account states,
@@ -679,61 +688,72 @@ impl State {
     /// are not counted (reference/cap-and-trade.md §3.1).
     fn check_holding_limit(&self, from: &AccountId, to: &AccountId, resolved: &Resolved, t: Timestamp) -> Result<(), Rejection> {
         let Some((group, to_compliance)) = self.counted_group(to) else { return Ok(()) };
-        let mut delta: BTreeMap<u16, (i128, i128)> = BTreeMap::new();
+        let from_same_group = self.counted_group(from).filter(|(g, _)| *g == group).map(|(_, c)| c);
+        // Per vintage: change in (holding, compliance) allowances of the acquiring group.
+        let mut delta: Vec<(u16, i128, i128)> = Vec::with_capacity(resolved.len());
         for (series, ranges) in resolved {
             if series.kind() != InstrumentKind::Allowance {
                 continue;
             }
             let v = series.vintage().expect("allowances have vintages");
             let q: i128 = ranges.iter().map(|r| i128::from(r.len())).sum();
-            let slot = delta.entry(v).or_default();
-            if to_compliance { slot.1 += q } else { slot.0 += q }
-            if let Some((g, from_compliance)) = self.counted_group(from)
-                && g == group
-            {
-                if from_compliance { slot.1 -= q } else { slot.0 -= q }
+            let mut d = if to_compliance { (0, q) } else { (q, 0) };
+            match from_same_group {
+                Some(true) => d.1 -= q,
+                Some(false) => d.0 -= q,
+                None => {}
+            }
+            match delta.iter_mut().find(|x| x.0 == v) {
+                Some(x) => {
+                    x.1 += d.0;
+                    x.2 += d.1;
+                }
+                None => delta.push((v, d.0, d.1)),
             }
         }
         if delta.is_empty() {
             return Ok(());
         }
-        let jur = self.account_jurisdiction(to).expect("checked").clone();
+        let jur = *self.account_jurisdiction(to).expect("checked");
         let current_year = self.jurisdictions[&jur].calendar.year(t);
-        let totals = self.groups.get(group).cloned().unwrap_or_default();
-        let held = |v: u16, d: (i128, i128)| {
-            let (h, c) = totals.vintages.get(&v).copied().unwrap_or((0, 0));
-            (i128::from(h) + d.0, i128::from(c) + d.1)
-        };
+        let empty = GroupTotals::default();
+        let totals = self.groups.get(group).unwrap_or(&empty);
         let exemption = i128::from(totals.exemption());
-        // Current-vintage limit: current and prior vintages together.
-        if delta.keys().any(|v| *v <= current_year) {
-            let (mut before, mut after) = ((0i128, 0i128), (0i128, 0i128));
-            for v in totals.vintages.keys().chain(delta.keys()).copied().filter(|v| *v <= current_year).collect::<std::collections::BTreeSet<_>>() {
-                let b = held(v, (0, 0));
-                let a = held(v, delta.get(&v).copied().unwrap_or((0, 0)));
-                before = (before.0 + b.0, before.1 + b.1);
-                after = (after.0 + a.0, after.1 + a.1);
+        let held = |v: u16| totals.vintages.get(&v).map_or((0i128, 0i128), |(h, c)| (i128::from(*h), i128::from(*c)));
+        // Current-vintage limit: current and prior vintages together; allowances in compliance
+        // accounts up to the limited exemption are not counted.
+        if delta.iter().any(|d| d.0 <= current_year) {
+            let (mut h, mut c) = (0i128, 0i128);
+            for (_, (vh, vc)) in totals.vintages.range(..=current_year) {
+                h += i128::from(*vh);
+                c += i128::from(*vc);
             }
-            let count = |x: (i128, i128)| x.0 + (x.1 - exemption).max(0);
+            let count = |h: i128, c: i128| h + (c - exemption).max(0);
+            let before = count(h, c);
+            for d in delta.iter().filter(|d| d.0 <= current_year) {
+                h += d.1;
+                c += d.2;
+            }
+            let after = count(h, c);
             let limit = self.limit_for(&jur, current_year, t)?;
-            if count(after) > i128::from(limit) && count(after) > count(before) {
+            if after > i128::from(limit) && after > before {
                 return reject(
                     Code::HoldingLimitExceeded,
                     format!(
-                        "group {group} would hold {} current-vintage allowances (limited exemption {exemption} applied), above the {current_year} holding limit of {limit}",
-                        count(after)
+                        "group {group} would hold {after} current-vintage allowances (limited exemption {exemption} applied), above the {current_year} holding limit of {limit}"
                     ),
                 );
             }
         }
         // Future-vintage limit: each later vintage separately.
-        for (v, d) in delta.iter().filter(|(v, _)| **v > current_year) {
-            let (a, b) = (held(*v, *d), held(*v, (0, 0)));
-            let limit = self.limit_for(&jur, *v, t)?;
-            if a.0 + a.1 > i128::from(limit) && a.0 + a.1 > b.0 + b.1 {
+        for &(v, dh, dc) in delta.iter().filter(|d| d.0 > current_year) {
+            let (h, c) = held(v);
+            let (before, after) = (h + c, h + c + dh + dc);
+            let limit = self.limit_for(&jur, v, t)?;
+            if after > i128::from(limit) && after > before {
                 return reject(
                     Code::HoldingLimitExceeded,
-                    format!("group {group} would hold {} vintage-{v} allowances, above that vintage's holding limit of {limit}", a.0 + a.1),
+                    format!("group {group} would hold {after} vintage-{v} allowances, above that vintage's holding limit of {limit}"),
                 );
             }
         }
@@ -884,7 +904,7 @@ impl State {
         let Some(src) = original else {
             return reject(Code::UnknownEntry, format!("the original of entry {seq} was not supplied"));
         };
-        if digest(&src.command, &src.moves) != d {
+        if fingerprint(&src.command, &src.moves) != d {
             return reject(Code::UnknownEntry, format!("the supplied original does not match journal entry {seq}"));
         }
         let mut back = Vec::new();

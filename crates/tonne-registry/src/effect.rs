@@ -33,7 +33,7 @@ impl fmt::Display for Loc {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Move {
     pub series: SeriesKey,
     pub range: SerialRange,

@@ -82,6 +82,8 @@ impl State {
         let row = |kind: &str, id: String, body: serde_json::Value| ObjectRow { kind: kind.into(), id, body: body.to_string() };
         let to = |v: &dyn erased::Ser| v.json();
         Some(match key {
+            // An empty registry (no genesis yet) has no meta row: nothing was ever stored.
+            ObjKey::Meta if self.admin.is_none() => return None,
             ObjKey::Meta => row(
                 "meta",
                 "registry".into(),

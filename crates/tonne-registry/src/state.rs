@@ -67,6 +67,10 @@ pub struct Account {
     pub trusted: BTreeMap<AccountId, Timestamp>,
     #[serde(skip)]
     pub holdings: BTreeMap<SeriesKey, RangeSet>,
+    /// The corporate group whose holding limit counts this account, and whether it is a
+    /// compliance account; derived from the entity, cached because every move asks.
+    #[serde(skip)]
+    pub(crate) limit_group: Option<(GroupId, bool)>,
 }
 
 impl Account {
@@ -202,8 +206,8 @@ pub struct State {
     pub cancelled: BTreeMap<SeriesKey, RangeSet>,
     pub invalidated: BTreeMap<SeriesKey, RangeSet>,
     pub groups: FxHashMap<GroupId, GroupTotals>,
-    /// Digest of each reversible entry's command and moves, and whether it was reversed.
-    pub reversible: FxHashMap<u64, ([u8; 16], bool)>,
+    /// Fingerprint of each reversible entry's command and moves, and whether it was reversed.
+    pub reversible: FxHashMap<u64, (u64, bool)>,
     pub(crate) changes: Option<Changes>,
 }
 
@@ -260,10 +264,18 @@ impl State {
 
     /// The corporate group whose holding limit counts allowances in `account`, if any.
     pub fn counted_group(&self, account: &AccountId) -> Option<(&GroupId, bool)> {
-        let acc = self.accounts.get(account)?;
-        let ent = self.entities.get(&acc.entity)?;
-        (ent.entity_type.holding_limit_applies() && acc.account_type.counts_for_holding_limit())
-            .then_some((&ent.group, acc.account_type == AccountType::Compliance))
+        let (g, c) = self.accounts.get(account)?.limit_group.as_ref()?;
+        Some((g, *c))
+    }
+
+    /// Recomputes the cached holding-limit group of every account of `entity`.
+    pub(crate) fn refresh_limit_groups(&mut self, entity: &EntityId) {
+        let Some(ent) = self.entities.get(entity) else { return };
+        for id in ent.accounts.values() {
+            let acc = self.accounts.get_mut(id).expect("entity accounts exist");
+            acc.limit_group = (ent.entity_type.holding_limit_applies() && acc.account_type.counts_for_holding_limit())
+                .then(|| (ent.group.clone(), acc.account_type == AccountType::Compliance));
+        }
     }
 
     /// Moves serials that the caller has checked are at `from`. A failure here is a bug.

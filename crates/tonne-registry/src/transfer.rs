@@ -146,6 +146,9 @@ impl State {
                     return reject(Code::NotAuthorized, format!("{actor} may not run the scheduler"));
                 }
                 let mut effects = Vec::new();
+                // One tick may execute several delayed transfers: they are reversible together,
+                // as one journal entry.
+                let mut back = Vec::new();
                 let open: Vec<TransferId> = self.open_transfers.iter().cloned().collect();
                 for id in open {
                     let tr = &self.transfers[&id];
@@ -153,11 +156,14 @@ impl State {
                         TransferState::Proposed if t > tr.confirm_by => effects.extend(self.close_transfer(&id, TransferState::Expired)),
                         TransferState::Confirmed if t > tr.accept_by => effects.extend(self.close_transfer(&id, TransferState::Expired)),
                         TransferState::Delayed { until } if t >= until => match self.check_execution(&id, t) {
-                            Ok(()) => effects.extend(self.execute(cmd, &id)),
+                            Ok(()) => effects.extend(self.execute(&id, &mut back)),
                             Err(r) => effects.extend(self.close_transfer(&id, TransferState::Denied { code: r.code.number() })),
                         },
                         _ => {}
                     }
+                }
+                if !back.is_empty() {
+                    self.mark_reversible(cmd, &back);
                 }
                 Ok(effects)
             }
@@ -204,11 +210,18 @@ impl State {
                 self.touch(ObjKey::Transfer(id.clone()));
                 vec![status(id, st)]
             }
-            _ => self.execute(cmd, id),
+            _ => {
+                let mut back = Vec::new();
+                let effects = self.execute(id, &mut back);
+                self.mark_reversible(cmd, &back);
+                effects
+            }
         }
     }
 
-    fn execute(&mut self, cmd: &Command, id: &TransferId) -> Vec<Effect> {
+    /// Moves the escrowed serials to the receiver and appends to `back` the moves a reversal
+    /// returns (from the transferring account); the caller marks the entry reversible.
+    fn execute(&mut self, id: &TransferId, back: &mut Vec<Move>) -> Vec<Effect> {
         let (from, to) = {
             let tr = &self.transfers[id];
             (tr.from.clone(), tr.to.clone())
@@ -218,8 +231,7 @@ impl State {
         debug_assert!(self.transfers[id].escrow.is_empty());
         self.finish(id, TransferState::Executed);
         // A reversal returns executed serials to the transferring account.
-        let back: Vec<Move> = moves.iter().map(|m| Move { from: Loc::Account(from.clone()), ..m.clone() }).collect();
-        self.mark_reversible(cmd, &back);
+        back.extend(moves.iter().map(|m| Move { from: Loc::Account(from.clone()), ..m.clone() }));
         let mut effects: Vec<Effect> = moves.into_iter().map(Effect::Moved).collect();
         effects.push(status(id, TransferState::Executed));
         effects
@@ -283,7 +295,5 @@ fn check_terms(tt: TransactionType, same_entity: bool, price: Option<&crate::com
     Ok(())
 }
 
-fn is_date(s: &str) -> bool {
-    s.len() == 10 && tonne_core::Calendar::new("UTC", &[s.to_owned()]).is_ok()
-}
+use tonne_core::calendar::is_date;
 
