@@ -323,7 +323,7 @@ impl State {
                 self.touch(ObjKey::Account(account.clone()));
                 Ok(vec![])
             }
-            Command::Issue { series, quantity: q, to } => self.issue(actor, series, *q, to),
+            Command::Issue { series, quantity: q, to } => self.issue(actor, series, *q, to, t),
             Command::Allocate { from, to, legs } => {
                 let jur = self.jurisdiction_of(from)?.clone();
                 self.require_regulator(actor, &jur)?;
@@ -519,7 +519,7 @@ impl State {
 
     // ---- instruments ----------------------------------------------------------------------
 
-    fn issue(&mut self, actor: &UserId, series: &SeriesKey, q: u64, to: &AccountId) -> Result<Vec<Effect>, Rejection> {
+    fn issue(&mut self, actor: &UserId, series: &SeriesKey, q: u64, to: &AccountId, t: Timestamp) -> Result<Vec<Effect>, Rejection> {
         let jur = series.jurisdiction().clone();
         self.jurisdiction(&jur)?;
         self.require_regulator(actor, &jur)?;
@@ -539,6 +539,11 @@ impl State {
         }
         if acc.account_type.is_government() && *to_jur != jur {
             return reject(Code::AccountTypeNotEligible, format!("{to} is not a government account of {jur}"));
+        }
+        // Offset credits may be issued into another jurisdiction's holding account only while
+        // the two are linked, as for every other acquisition.
+        if !self.linked(&jur, to_jur, t) {
+            return reject(Code::NotLinked, format!("{series} instruments cannot be held in {to_jur} account {to}: {jur} and {to_jur} are not linked"));
         }
         let issued = self.series.get(series).copied().unwrap_or(0);
         if issued + q > MAX_SERIAL {

@@ -1,0 +1,15 @@
+//! Integration tests of the registry state machine, driven only through `State::apply` with
+//! commands written as JSON.
+
+mod fixture;
+
+mod authority;
+mod compliance;
+mod genesis;
+mod holding_limits;
+mod issuance;
+mod journal;
+mod model;
+mod reversal;
+mod transfers;
+mod trusted;
