@@ -149,6 +149,13 @@ impl Ledger {
     /// Applies one command into the pending batch; nothing is durable until [`Ledger::flush`].
     /// The batch must be flushed before the outcome is acknowledged to anyone.
     pub fn stage(&mut self, env: &Envelope) -> Result<Outcome, AppError> {
+        // A key the registry refuses is not remembered: storing its result would reserve, and
+        // persist (up to a whole line long), a key no command can ever use.
+        let max_key = 2 * tonne_core::limits::MAX_ID_LEN;
+        if env.key.is_empty() || env.key.len() > max_key || env.key.chars().any(char::is_control) {
+            let msg = format!("key must be 1-{max_key} printable characters");
+            return Ok(Outcome::Rejected(Rejection::new(tonne_registry::Code::InvalidField, msg)));
+        }
         let digest = payload_digest(env);
         let kh = key_hash(&env.key);
         let short = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
@@ -224,28 +231,9 @@ impl Ledger {
             return Ok(env);
         };
         let (orig, effects) = entry.decode().map_err(|e| AppError::Corrupt { seq: *seq, check: "decode", detail: e.to_string() })?;
-        let moves = effects
-            .into_iter()
-            .filter_map(|e| match e {
-                Effect::Moved(m) => Some(m),
-                _ => None,
-            })
-            .filter(|m| !matches!(m.to, tonne_registry::Loc::Escrow(_)))
-            .map(|m| match (&orig.cmd, &m.from) {
-                // Executed transfers are recorded from escrow; the digest covers the sender.
-                (_, tonne_registry::Loc::Escrow(t)) => {
-                    let from = self.state.transfers.get(t).map(|t| t.from.clone());
-                    match from {
-                        Some(a) => tonne_registry::Move { from: tonne_registry::Loc::Account(a), ..m },
-                        None => m,
-                    }
-                }
-                _ => m,
-            })
-            .filter(|m| !matches!(m.from, tonne_registry::Loc::Unissued))
-            .collect();
+        let source = ReversalSource::from_entry(&self.state, &orig.cmd, &effects);
         let mut env = env.clone();
-        env.cmd = Command::Reverse { seq: *seq, reason: reason.clone(), original: Some(ReversalSource { command: Box::new(orig.cmd), moves }) };
+        env.cmd = Command::Reverse { seq: *seq, reason: reason.clone(), original: Some(source) };
         Ok(env)
     }
 }

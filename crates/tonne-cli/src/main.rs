@@ -23,9 +23,10 @@ struct Cli {
 enum Cmd {
     /// Build a linked California–Québec demo market on a new, empty store and summarise it.
     Demo {
-        /// A file path or sqlite://PATH (embedded), or postgres://URL.
-        #[arg(long, default_value = DEFAULT_DB)]
-        db: String,
+        /// A file path or sqlite://PATH (embedded), or postgres://URL. Without it, a new file
+        /// tonne-demo.db (or tonne-demo-2.db, … if that exists) in the current folder.
+        #[arg(long)]
+        db: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -126,6 +127,10 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Cmd::Demo { db, json } => {
+            let db = db.unwrap_or_else(fresh_demo_path);
+            if !json {
+                println!("Building the demo registry in {db}\n");
+            }
             let store = open_store(&db).with_context(|| format!("opening {db}"))?;
             let mut ledger = Ledger::open(store)?;
             let summary = demo::run(&mut ledger)?;
@@ -255,6 +260,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The first of tonne-demo.db, tonne-demo-2.db, … that does not exist yet.
+fn fresh_demo_path() -> String {
+    (1..)
+        .map(|n| if n == 1 { "tonne-demo.db".to_string() } else { format!("tonne-demo-{n}.db") })
+        .find(|p| !std::path::Path::new(p).exists())
+        .expect("some name is free")
 }
 
 fn apply(file: &str, db: &str, json: bool, commit_every: usize) -> Result<ExitCode> {

@@ -653,6 +653,9 @@ impl State {
             if s == A::LimitedUseHolding && d != A::AuctionHolding {
                 return refuse("a limited use holding account may transfer only to the auction holding account (REG-§95831)");
             }
+            if s == A::LimitedUseHolding && self.account_jurisdiction(from) != self.account_jurisdiction(to) {
+                return refuse("consignment goes to the auction holding account of the consignor's own jurisdiction");
+            }
             if d == A::LimitedUseHolding && via != Via::Allocation {
                 return refuse("a limited use holding account receives only direct allocation (REG-§95831)");
             }

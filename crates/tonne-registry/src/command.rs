@@ -167,6 +167,38 @@ pub struct ReversalSource {
     pub moves: Vec<Move>,
 }
 
+impl ReversalSource {
+    /// The reversible part of a journal entry: its moves, except that for the transfer workflow
+    /// (confirm, accept, tick) only the serials that left escrow for transfers the entry
+    /// executed count, attributed to the sending account.
+    pub fn from_entry(state: &crate::State, command: &Command, effects: &[crate::Effect]) -> Self {
+        use crate::effect::{Effect, Loc};
+        let executed: Vec<&tonne_core::TransferId> = effects
+            .iter()
+            .filter_map(|f| match f {
+                Effect::TransferStatus { transfer, status } if status == "executed" => Some(transfer),
+                _ => None,
+            })
+            .collect();
+        let workflow = matches!(command, Command::ConfirmTransfer { .. } | Command::AcceptTransfer { .. } | Command::Tick {});
+        let moves = effects
+            .iter()
+            .filter_map(|f| match f {
+                Effect::Moved(m) if !workflow => Some(m.clone()),
+                Effect::Moved(m) => match &m.from {
+                    Loc::Escrow(t) if executed.contains(&t) && matches!(m.to, Loc::Account(_)) => {
+                        let sender = state.transfers.get(t)?.from.clone();
+                        Some(Move { from: Loc::Account(sender), ..m.clone() })
+                    }
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        Self { command: Box::new(command.clone()), moves }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {

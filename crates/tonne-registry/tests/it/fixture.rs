@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tonne_core::{AccountId, SeriesKey, Timestamp, TransferId};
 use tonne_registry::command::ReversalSource;
 use tonne_registry::export::{HoldingRow, ObjectRow};
-use tonne_registry::{Code, Command, Effect, Envelope, Loc, Move, Rejection, State};
+use tonne_registry::{Code, Effect, Envelope, Loc, Move, Rejection, State};
 
 // ---- names used throughout ------------------------------------------------------------------
 
@@ -282,42 +282,7 @@ impl Reg {
     /// they are its `Moved` effects as returned.
     pub fn reversal_source(&self, seq: u64) -> ReversalSource {
         let e = self.entry(seq);
-        let executed: Vec<&TransferId> = e
-            .effects
-            .iter()
-            .filter_map(|f| match f {
-                Effect::TransferStatus { transfer, status } if status == "executed" => {
-                    Some(transfer)
-                }
-                _ => None,
-            })
-            .collect();
-        let workflow = matches!(
-            e.env.cmd,
-            Command::ConfirmTransfer { .. } | Command::AcceptTransfer { .. } | Command::Tick {}
-        );
-        let moves = e
-            .effects
-            .iter()
-            .filter_map(|f| match f {
-                Effect::Moved(m) if !workflow => Some(m.clone()),
-                Effect::Moved(m) => match &m.from {
-                    Loc::Escrow(t) if executed.contains(&t) && matches!(m.to, Loc::Account(_)) => {
-                        let sender = self.state.transfers[t].from.clone();
-                        Some(Move {
-                            from: Loc::Account(sender),
-                            ..m.clone()
-                        })
-                    }
-                    _ => None,
-                },
-                _ => None,
-            })
-            .collect();
-        ReversalSource {
-            command: Box::new(e.env.cmd.clone()),
-            moves,
-        }
+        ReversalSource::from_entry(&self.state, &e.env.cmd, &e.effects)
     }
 
     /// A `reverse` command for journal entry `seq`, carrying its original.
