@@ -36,6 +36,9 @@ impl BenchConfig {
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchReport {
     pub batched_tps: f64,
+    /// Of the batched phase: seconds applying in memory (stage) and committing (flush).
+    pub batched_apply_s: f64,
+    pub batched_commit_s: f64,
     pub single_commit_tps: f64,
     pub naive_baseline_tps: f64,
     pub commands_per_s: f64,
@@ -167,7 +170,7 @@ pub fn run(url: &str, cfg: &BenchConfig, progress: &mut dyn FnMut(&str)) -> Resu
     ledger.flush()?;
 
     progress("batched durable commits");
-    let (mut done, mut busy) = (0u64, 0.0f64);
+    let (mut done, mut busy, mut apply_s) = (0u64, 0.0f64, 0.0f64);
     while done < cfg.transfers {
         let n = (cfg.transfers - done).min(cfg.batch as u64);
         let cmds: Vec<Envelope> = (0..n).map(|_| transfer_cmd(&mut g, &mut rng, cfg.accounts)).collect();
@@ -176,6 +179,7 @@ pub fn run(url: &str, cfg: &BenchConfig, progress: &mut dyn FnMut(&str)) -> Resu
         for env in &cmds {
             ok += count_accepted(&ledger.stage(env)?);
         }
+        apply_s += t.elapsed().as_secs_f64();
         ledger.flush()?;
         busy += t.elapsed().as_secs_f64();
         done += n;
@@ -253,6 +257,8 @@ pub fn run(url: &str, cfg: &BenchConfig, progress: &mut dyn FnMut(&str)) -> Resu
     let (ranges_held, ranges_mb, in_memory_tps) = ranges_in_memory(cfg.ranges);
     Ok(BenchReport {
         batched_tps,
+        batched_apply_s: apply_s,
+        batched_commit_s: busy - apply_s,
         single_commit_tps,
         naive_baseline_tps,
         commands_per_s,

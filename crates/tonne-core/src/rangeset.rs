@@ -52,6 +52,16 @@ impl RangeSet {
             .map(|(&s, &e)| (s, e))
     }
 
+    /// Start of the stored range containing serial `x`.
+    pub fn start_containing(&self, x: u64) -> Option<u64> {
+        self.containing(x).map(|(s, _)| s)
+    }
+
+    /// End of the stored range that starts exactly at `start`.
+    pub fn end_of(&self, start: u64) -> Option<u64> {
+        self.ranges.get(&start).copied()
+    }
+
     pub fn contains(&self, r: SerialRange) -> bool {
         self.containing(r.start()).is_some_and(|(_, e)| e >= r.end())
     }

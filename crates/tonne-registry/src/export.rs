@@ -4,7 +4,6 @@
 use crate::effect::Loc;
 use crate::state::{Changes, ObjKey, State};
 use serde_json::json;
-use std::collections::BTreeMap;
 use tonne_core::{RangeSet, SeriesKey};
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -22,10 +21,12 @@ pub struct ObjectRow {
     pub body: String,
 }
 
-/// Net row changes since tracking started: delete by (series, start) first, then upsert.
+/// Row changes since tracking started. Stores apply every delete — (series, start, location),
+/// so a stale key never removes a row that now belongs to another location — then every upsert
+/// by (series, start).
 #[derive(Debug, Default, Clone)]
 pub struct RowDelta {
-    pub holdings_delete: Vec<(String, u64)>,
+    pub holdings_delete: Vec<(String, u64, String)>,
     pub holdings_upsert: Vec<HoldingRow>,
     pub objects_delete: Vec<(String, String)>,
     pub objects_upsert: Vec<ObjectRow>,
@@ -109,29 +110,18 @@ impl State {
     /// Rows to write for the changes recorded since tracking started.
     pub fn row_delta(&self, changes: &Changes) -> RowDelta {
         let mut d = RowDelta::default();
-        let mut upserted: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-        let mut deletes = Vec::new();
-        let empty = RangeSet::new();
-        for ((series, loc), before) in &changes.holdings {
-            let after = self.set_at(series, loc).unwrap_or(&empty);
-            let b: Vec<_> = before.iter().collect();
-            let a: Vec<_> = after.iter().collect();
-            let s = series.to_string();
-            for r in b.iter().filter(|r| a.binary_search(r).is_err()) {
-                deletes.push((s.clone(), r.start()));
-            }
-            for r in a.iter().filter(|r| b.binary_search(r).is_err()) {
-                upserted.entry(s.clone()).or_default().push(r.start());
-                d.holdings_upsert.push(HoldingRow { series: s.clone(), start: r.start(), end: r.end(), location: loc.to_string() });
+        let mut keys: Vec<&(SeriesKey, Loc, u64)> = changes.holdings.iter().collect();
+        keys.sort();
+        for (series, loc, start) in keys {
+            match self.set_at(series, loc).and_then(|set| set.end_of(*start)) {
+                Some(end) => d.holdings_upsert.push(HoldingRow { series: series.to_string(), start: *start, end, location: loc.to_string() }),
+                // Nothing starts here at this location any more. The delete names the location:
+                // the same start may now be another location's row, untouched or upserted.
+                None => d.holdings_delete.push((series.to_string(), *start, loc.to_string())),
             }
         }
-        for v in upserted.values_mut() {
-            v.sort_unstable();
-        }
-        d.holdings_delete = deletes
-            .into_iter()
-            .filter(|(s, start)| !upserted.get(s).is_some_and(|v| v.binary_search(start).is_ok()))
-            .collect();
+        d.holdings_delete.sort();
+        d.holdings_delete.dedup();
         for key in &changes.objects {
             match self.object_row(key) {
                 Some(r) => d.objects_upsert.push(r),

@@ -176,12 +176,13 @@ pub enum ObjKey {
     Series(SeriesKey),
 }
 
-/// What changed since tracking last started: object keys, and for each (series, location) the
-/// serial set as it was before the first change (so a writer stores only the net difference).
+/// What changed since tracking last started: object keys, and the stored-range starts a move
+/// may have created, changed or removed, per (series, location). A writer looks each up in the
+/// current state and stores only those rows, so the cost follows the moves, not the holdings.
 #[derive(Debug, Default, Clone)]
 pub struct Changes {
     pub objects: BTreeSet<ObjKey>,
-    pub holdings: BTreeMap<(SeriesKey, Loc), RangeSet>,
+    pub holdings: rustc_hash::FxHashSet<(SeriesKey, Loc, u64)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -281,21 +282,8 @@ impl State {
     /// Moves serials that the caller has checked are at `from`. A failure here is a bug.
     pub(crate) fn move_range(&mut self, series: &SeriesKey, range: SerialRange, from: &Loc, to: &Loc) {
         debug_assert_ne!(from, to);
-        if let Some(c) = &mut self.changes {
-            for loc in [from, to] {
-                if *loc != Loc::Unissued && !c.holdings.contains_key(&(series.clone(), loc.clone())) {
-                    let before = match loc {
-                        Loc::Account(a) => self.accounts.get(a).and_then(|x| x.holdings.get(series)),
-                        Loc::Escrow(t) => self.transfers.get(t).and_then(|x| x.escrow.get(series)),
-                        Loc::Retired => self.retired.get(series),
-                        Loc::Cancelled => self.cancelled.get(series),
-                        Loc::Invalidated => self.invalidated.get(series),
-                        Loc::Unissued => None,
-                    };
-                    let before = before.cloned().unwrap_or_default();
-                    c.holdings.insert((series.clone(), loc.clone()), before);
-                }
-            }
+        if self.changes.is_some() {
+            self.note_touched_rows(series, range, from, to);
         }
         self.count_allowances(series, range, from, false);
         if *from == Loc::Unissued {
@@ -317,6 +305,30 @@ impl State {
             .insert(range)
             .expect("a serial is in one place only");
         self.count_allowances(series, range, to, true);
+    }
+
+    /// Records the row starts that moving `range` from `from` to `to` can affect: where it is cut
+    /// out (the containing range and the piece after it) and where it lands (itself, a left
+    /// neighbour it merges into, a right neighbour it absorbs).
+    fn note_touched_rows(&mut self, series: &SeriesKey, range: SerialRange, from: &Loc, to: &Loc) {
+        let mut keys: Vec<(Loc, u64)> = Vec::with_capacity(6);
+        if *from != Loc::Unissued {
+            if let Some(s) = self.set_at(series, from).and_then(|set| set.start_containing(range.start())) {
+                keys.push((from.clone(), s));
+            }
+            keys.push((from.clone(), range.end() + 1));
+        }
+        keys.push((to.clone(), range.start()));
+        keys.push((to.clone(), range.end() + 1));
+        if range.start() > 1
+            && let Some(s) = self.set_at(series, to).and_then(|set| set.start_containing(range.start() - 1))
+        {
+            keys.push((to.clone(), s));
+        }
+        let c = self.changes.as_mut().expect("tracking");
+        for (loc, start) in keys {
+            c.holdings.insert((series.clone(), loc, start));
+        }
     }
 
     fn count_allowances(&mut self, series: &SeriesKey, range: SerialRange, loc: &Loc, add: bool) {

@@ -214,8 +214,8 @@ impl Stmts {
                  ON CONFLICT (idem_key) DO NOTHING RETURNING idem_key",
             )?,
             delete_holdings: p(
-                "DELETE FROM holdings h USING UNNEST($1::TEXT[], $2::BIGINT[]) AS d(series, start_serial) \
-                 WHERE h.series = d.series AND h.start_serial = d.start_serial",
+                "DELETE FROM holdings h USING UNNEST($1::TEXT[], $2::BIGINT[], $3::TEXT[]) AS d(series, start_serial, location) \
+                 WHERE h.series = d.series AND h.start_serial = d.start_serial AND h.location = d.location",
             )?,
             upsert_holdings: p(
                 "INSERT INTO holdings (series, start_serial, end_serial, location) \
@@ -411,12 +411,13 @@ fn apply_delta(tx: &mut Transaction<'_>, st: &Stmts, c: &Commit) -> Result<(), T
     let d = &c.delta;
     // Deletes first: a delta may delete a (series, start) and upsert it again.
     for chunk in d.holdings_delete.chunks(BATCH) {
-        let series: Vec<&str> = chunk.iter().map(|(s, _)| s.as_str()).collect();
+        let series: Vec<&str> = chunk.iter().map(|(s, _, _)| s.as_str()).collect();
         let start = chunk
             .iter()
-            .map(|(_, s)| to_i64(*s, "holding start"))
+            .map(|(_, s, _)| to_i64(*s, "holding start"))
             .collect::<Result<Vec<_>, _>>()?;
-        tx.execute(&st.delete_holdings, &[&series, &start])
+        let location: Vec<&str> = chunk.iter().map(|(_, _, l)| l.as_str()).collect();
+        tx.execute(&st.delete_holdings, &[&series, &start, &location])
             .map_err(db("commit: deleting holdings"))?;
     }
     for chunk in d.objects_delete.chunks(BATCH) {

@@ -154,9 +154,11 @@ impl Store for SqliteStore {
                     Err(e) => return Err(StoreError::backend("insert result", e)),
                 }
             }
-            let mut del = tx.prepare_cached("DELETE FROM holdings WHERE series = ?1 AND start_serial = ?2").map_err(be("holdings"))?;
-            for (s, start) in &c.delta.holdings_delete {
-                del.execute(params![s, *start as i64]).map_err(be("holdings"))?;
+            let mut del = tx
+                .prepare_cached("DELETE FROM holdings WHERE series = ?1 AND start_serial = ?2 AND location = ?3")
+                .map_err(be("holdings"))?;
+            for (s, start, location) in &c.delta.holdings_delete {
+                del.execute(params![s, *start as i64, location]).map_err(be("holdings"))?;
             }
             let mut up = tx
                 .prepare_cached(

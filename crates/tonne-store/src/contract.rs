@@ -337,7 +337,7 @@ fn wrong_head_conflicts(mut s: Box<dyn Store>) {
             entries: chain(expected, [7; 32], 1),
             results: vec![result(&format!("conflict-{expected}"), Some(expected + 1))],
             delta: RowDelta {
-                holdings_delete: vec![("CA/CCA/2026".into(), 1)],
+                holdings_delete: vec![("CA/CCA/2026".into(), 1, "account:A".into())],
                 objects_upsert: vec![orow("meta", "registry", "{}")],
                 ..RowDelta::default()
             },
@@ -375,7 +375,7 @@ fn key_taken_writes_nothing(mut s: Box<dyn Store>) {
         entries: chain(2, first[1].hash, 2),
         results: vec![result("k3", Some(3)), result("k2", Some(4))],
         delta: RowDelta {
-            holdings_delete: vec![("CA/CCA/2026".into(), 1)],
+            holdings_delete: vec![("CA/CCA/2026".into(), 1, "account:A".into())],
             holdings_upsert: vec![
                 hrow("CA/CCA/2026", 1, 50, "account:B"),
                 hrow("CA/CCA/2027", 1, 10, "retired"),
@@ -496,9 +496,12 @@ fn holdings_delta(mut s: Box<dyn Store>) {
         entries,
         delta: RowDelta {
             holdings_delete: vec![
-                ("CA/CCA/2026".into(), 1),
-                ("QC/CCA/2026".into(), big),
-                ("XX/CCA/2026".into(), 5),
+                ("CA/CCA/2026".into(), 1, "account:A".into()),
+                ("QC/CCA/2026".into(), big, "retired".into()),
+                ("XX/CCA/2026".into(), 5, "account:A".into()),
+                // Names the wrong location: the row at (CA, 101) belongs to account:B, so this
+                // delete must leave it (the upsert below then replaces it).
+                ("CA/CCA/2026".into(), 101, "account:Z".into()),
             ],
             holdings_upsert: vec![
                 hrow("CA/CCA/2026", 1, 40, "account:C"),

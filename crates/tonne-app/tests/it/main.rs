@@ -1,0 +1,11 @@
+//! Ledger-level integration tests on temporary SQLite files (and PostgreSQL when
+//! `DATABASE_URL` is set).
+
+mod util;
+
+mod batch;
+mod empty;
+mod idempotency;
+mod postgres;
+mod reversal;
+mod two_writers;

@@ -620,8 +620,11 @@ fn check_replay(r: &Reg) -> Result<(), TestCaseError> {
         );
         let changes = fresh.take_changes();
         let delta = fresh.row_delta(&changes);
-        for k in delta.holdings_delete {
-            holdings.remove(&k);
+        for (series, start, location) in delta.holdings_delete {
+            let key = (series, start);
+            if holdings.get(&key).is_some_and(|row| row.location == location) {
+                holdings.remove(&key);
+            }
         }
         for row in delta.holdings_upsert {
             holdings.insert((row.series.clone(), row.start), row);

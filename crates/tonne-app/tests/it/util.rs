@@ -1,0 +1,99 @@
+//! Shared helpers: opening ledgers on temporary files and building commands.
+
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use tonne_app::{Ledger, Outcome, demo, open_store};
+use tonne_registry::{Code, Envelope};
+
+pub fn temp_db() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("ledger.db");
+    (dir, path)
+}
+
+pub fn open(path: &Path) -> Ledger {
+    Ledger::open(open_store(path.to_str().expect("UTF-8 path")).expect("open store"))
+        .expect("open ledger")
+}
+
+/// A new SQLite file with the demo market (68 journal entries).
+pub fn demo_ledger() -> (tempfile::TempDir, PathBuf, Ledger) {
+    let (dir, path) = temp_db();
+    let mut ledger = open(&path);
+    demo::run(&mut ledger).expect("demo runs");
+    assert_eq!(ledger.head().0, 68);
+    (dir, path, ledger)
+}
+
+pub fn env(key: &str, ts: &str, actor: &str, cmd: Value) -> Envelope {
+    serde_json::from_value(json!({"v": 1, "key": key, "ts": ts, "actor": actor, "cmd": cmd}))
+        .expect("well-formed command")
+}
+
+pub fn ca26() -> Value {
+    json!({"jurisdiction": "US-CA", "kind": "allowance", "vintage": 2026})
+}
+
+pub fn xfer(from: &str, to: &str, q: u64) -> Value {
+    json!({"execute_transfer": {"from": from, "to": to, "legs": [{"series": ca26(), "quantity": q}], "reason": "test"}})
+}
+
+/// An execute_transfer by California's regulator, after the demo's last timestamp.
+pub fn transfer(key: &str, from: &str, to: &str, q: u64) -> Envelope {
+    env(key, "2026-11-03T10:00:00Z", "carb-eo", xfer(from, to, q))
+}
+
+pub fn accepted(o: &Outcome) -> u64 {
+    match o {
+        Outcome::Accepted { seq, .. } => *seq,
+        other => panic!("expected acceptance, got {other:?}"),
+    }
+}
+
+pub fn rejected(o: &Outcome) -> Code {
+    match o {
+        Outcome::Rejected(r) => r.code,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+/// The stored result of a replayed command, as JSON.
+pub fn replayed(o: &Outcome) -> Value {
+    match o {
+        Outcome::Replayed(s) => serde_json::from_str(s).expect("stored results are JSON"),
+        other => panic!("expected a replay, got {other:?}"),
+    }
+}
+
+/// Held quantity (escrow included) of US-CA 2026 allowances.
+pub fn held(ledger: &Ledger, account: &str) -> u64 {
+    let a = tonne_core::AccountId::parse(account).expect("account id");
+    ledger
+        .state()
+        .balances(&a)
+        .iter()
+        .filter(|(s, _)| s.to_string() == "US-CA/ALW/2026")
+        .map(|(_, (h, e))| h + e)
+        .sum()
+}
+
+pub fn verify_ok(ledger: &mut Ledger) {
+    let r = tonne_app::verify::verify(ledger.store()).expect("verify runs");
+    assert!(r.ok, "verify failed: {r:?}");
+    let stored_head = ledger.store().head().expect("head").0;
+    assert_eq!(r.entries, stored_head);
+    assert!(ledger.head().0 <= stored_head);
+}
+
+/// Journal keys in seq order, straight from the store.
+pub fn journal_keys(ledger: &mut Ledger) -> Vec<String> {
+    let mut keys = Vec::new();
+    ledger
+        .store()
+        .scan_journal(0, &mut |e| {
+            keys.push(e.key);
+            Ok(())
+        })
+        .expect("scan journal");
+    keys
+}
