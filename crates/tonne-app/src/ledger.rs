@@ -74,7 +74,7 @@ pub struct Ledger {
     keys: FxHashMap<u64, u64>,
     pending: Commit,
     /// State-row changes are exported when the batch is flushed.
-    batch_keys: FxHashMap<u64, usize>,
+    batch_keys: FxHashMap<String, usize>,
 }
 
 impl Ledger {
@@ -159,11 +159,10 @@ impl Ledger {
         let digest = payload_digest(env);
         let kh = key_hash(&env.key);
         let short = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
-        if let Some(i) = self.batch_keys.get(&kh).copied() {
-            let r = &self.pending.results[i];
-            if r.key == env.key {
-                return Ok(retry_outcome(r, &digest));
-            }
+        // Keys staged in this batch are matched exactly; the long-lived index is a hash that
+        // a hit confirms against the store, so a collision costs a lookup, never a wrong answer.
+        if let Some(i) = self.batch_keys.get(env.key.as_str()).copied() {
+            return Ok(retry_outcome(&self.pending.results[i], &digest));
         } else if self.keys.contains_key(&kh)
             && let Some(r) = self.store.result(&env.key)?
         {
@@ -185,7 +184,7 @@ impl Ledger {
                 (Outcome::Rejected(r), j, None)
             }
         };
-        self.batch_keys.insert(kh, self.pending.results.len());
+        self.batch_keys.insert(env.key.clone(), self.pending.results.len());
         self.keys.insert(kh, short);
         self.pending.results.push(CommandResult { key: env.key.clone(), digest, seq, result_json });
         Ok(outcome)

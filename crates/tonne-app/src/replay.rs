@@ -40,7 +40,9 @@ const CHUNK: usize = 1_024;
 fn check_and_decode(head: &mut (u64, [u8; 32]), e: JournalEntry) -> Result<Decoded, AppError> {
     let bad = |check: &'static str, detail: String| AppError::Corrupt { seq: e.seq, check, detail };
     if e.seq != head.0 + 1 {
-        return Err(bad("chain", format!("expected seq {}, found {}", head.0 + 1, e.seq)));
+        // The first bad seq is the one that should have come next (missing or out of place).
+        let detail = format!("expected seq {}, found {}", head.0 + 1, e.seq);
+        return Err(AppError::Corrupt { seq: head.0 + 1, check: "chain", detail });
     }
     if e.prev_hash != head.1 {
         return Err(bad("chain", "prev_hash does not match the previous entry's hash".into()));

@@ -310,9 +310,13 @@ fn apply(file: &str, db: &str, json: bool, commit_every: usize) -> Result<ExitCo
     };
     for (line, env) in &commands {
         let outcome = if commit_every == 1 { ledger.execute(env)? } else { ledger.stage(env)? };
-        if let Outcome::Rejected(_) = outcome {
-            rejected += 1;
-        }
+        // A replayed refusal is still a refusal for the caller's exit code.
+        let refused = match &outcome {
+            Outcome::Rejected(_) => true,
+            Outcome::Replayed(json) => json.contains("\"ok\":false"),
+            Outcome::Accepted { .. } => false,
+        };
+        rejected += usize::from(refused);
         pending.push((*line, env.key.clone(), outcome));
         if commit_every == 1 || ledger.staged() >= commit_every {
             ledger.flush()?;

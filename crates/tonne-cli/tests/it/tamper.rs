@@ -157,8 +157,8 @@ fn journal_entry_removed_from_the_middle_or_the_end_is_detected() {
         &db,
         "DROP TRIGGER journal_no_delete; DELETE FROM journal WHERE seq = 30",
     );
-    // The entry found where 30 should be is reported.
-    let v = assert_detects(&db, "chain", Some(31));
+    // The missing entry, 30, is the first bad one.
+    let v = assert_detects(&db, "chain", Some(30));
     assert!(
         v["detail"]
             .as_str()
