@@ -7,7 +7,7 @@ use crate::ledger::AppError;
 use crate::replay::{replay, Until};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use tonne_registry::export::HoldingRow;
+use tonne_core::{RangeSet, SerialRange, SeriesKey};
 use tonne_registry::{State, GENESIS_HASH};
 use tonne_store::Store;
 
@@ -52,22 +52,28 @@ pub fn verify(store: &mut dyn Store) -> Result<VerifyReport, AppError> {
         Err(AppError::Store(e)) => return Ok(fail(report, Some(head.0 + 1), "chain", e.to_string())),
         Err(e) => return Err(e),
     }
-    let rows = state.holding_rows();
-    if let Err((check, detail)) = check_invariants(&state, &rows) {
+    if let Err((check, detail)) = check_invariants(&state) {
         return Ok(fail(report, None, check, detail));
     }
     for (series, issued) in &state.series {
         let k = format!("{}/{}/{}", series.jurisdiction(), series.kind().code(), series.vintage().map_or("NV".into(), |v| v.to_string()));
         *report.issued.entry(k).or_default() += issued;
     }
-    let stored = match store.holdings() {
-        Ok(h) => h,
-        Err(e) => return Ok(fail(report, None, "negative", format!("a stored holding row is invalid: {e}"))),
-    };
-    if let Some(bad) = stored.iter().find(|h| h.start == 0 || h.end < h.start) {
-        return Ok(fail(report, None, "negative", format!("stored range {}/{}..{} at {} is empty or inverted", bad.series, bad.start, bad.end, bad.location)));
+    let stored = store.holdings()?;
+    // A stored row that is not a valid, canonical range list (inverted, zero, overlapping) or
+    // whose count disagrees with its ranges is reported as such before any comparison.
+    for h in &stored {
+        match RangeSet::parse_text(&h.ranges) {
+            Ok(set) if set.count() == h.serials && h.serials > 0 => {}
+            Ok(set) => {
+                let detail = format!("stored {} at {} claims {} serials but lists {}", h.series, h.location, h.serials, set.count());
+                return Ok(fail(report, None, "negative", detail));
+            }
+            Err(e) => return Ok(fail(report, None, "negative", format!("stored {} at {}: {e}", h.series, h.location))),
+        }
     }
-    if let Some(d) = first_difference(&rows, &stored, |h| format!("{} {}..{} at {}", h.series, h.start, h.end, h.location)) {
+    let rows = state.holding_rows();
+    if let Some(d) = first_difference(&rows, &stored, |h| format!("{} at {} ({} serials: {})", h.series, h.location, h.serials, clip(&h.ranges))) {
         return Ok(fail(report, None, "state", format!("stored holdings differ from the replayed journal: {d}")));
     }
     let objects = state.object_rows();
@@ -78,28 +84,52 @@ pub fn verify(store: &mut dyn Store) -> Result<VerifyReport, AppError> {
     Ok(report)
 }
 
-/// Conservation per series and no overlaps, on the replayed state.
-pub fn check_invariants(state: &State, rows: &[HoldingRow]) -> Result<(), (&'static str, String)> {
-    let mut located: BTreeMap<&str, u64> = BTreeMap::new();
-    let mut prev: Option<&HoldingRow> = None;
-    for r in rows {
-        if let Some(p) = prev
-            && p.series == r.series
-            && p.end >= r.start
-        {
-            return Err(("overlap", format!("{} serials {}..{} at {} overlap {}..{} at {}", r.series, p.start, p.end, p.location, r.start, r.end, r.location)));
+/// Conservation per series (so per kind and vintage) and no serial in two places, on the
+/// replayed state: every location's ranges of a series, merged, must tile 1..=issued exactly.
+pub fn check_invariants(state: &State) -> Result<(), (&'static str, String)> {
+    let mut by_series: BTreeMap<&SeriesKey, Vec<(SerialRange, String)>> = BTreeMap::new();
+    for (id, acc) in &state.accounts {
+        for (s, set) in &acc.holdings {
+            by_series.entry(s).or_default().extend(set.iter().map(|r| (r, format!("account:{id}"))));
         }
-        *located.entry(&r.series).or_default() += r.end - r.start + 1;
-        prev = Some(r);
+    }
+    for id in &state.open_transfers {
+        for (s, set) in &state.transfers[id].escrow {
+            by_series.entry(s).or_default().extend(set.iter().map(|r| (r, format!("escrow:{id}"))));
+        }
+    }
+    for (map, name) in [(&state.retired, "retired"), (&state.cancelled, "cancelled"), (&state.invalidated, "invalidated")] {
+        for (s, set) in map {
+            by_series.entry(s).or_default().extend(set.iter().map(|r| (r, name.to_string())));
+        }
     }
     for (series, issued) in &state.series {
-        let s = series.to_string();
-        let found = located.get(s.as_str()).copied().unwrap_or(0);
-        if found != *issued {
-            return Err(("conservation", format!("{s}: {issued} issued but {found} accounted for")));
+        let mut ranges = by_series.remove(series).unwrap_or_default();
+        ranges.sort_unstable_by_key(|(r, _)| r.start());
+        let mut found = 0u64;
+        for w in ranges.windows(2) {
+            if w[0].0.end() >= w[1].0.start() {
+                return Err(("overlap", format!("{series} serials {} at {} overlap {} at {}", w[0].0, w[0].1, w[1].0, w[1].1)));
+            }
+        }
+        for (r, _) in &ranges {
+            found += r.len();
+        }
+        if found != *issued || ranges.last().is_some_and(|(r, _)| r.end() > *issued) {
+            return Err(("conservation", format!("{series}: {issued} issued but {found} accounted for")));
         }
     }
+    if let Some((series, _)) = by_series.into_iter().next() {
+        return Err(("conservation", format!("{series} is held but was never issued")));
+    }
     Ok(())
+}
+
+fn clip(s: &str) -> &str {
+    match s.char_indices().nth(80) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
 }
 
 fn first_difference<T: PartialEq + Ord>(want: &[T], got: &[T], show: impl Fn(&T) -> String) -> Option<String> {

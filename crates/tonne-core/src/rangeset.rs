@@ -146,6 +146,51 @@ impl RangeSet {
     }
 }
 
+/// The stored text form of a range set: ranges in ascending order separated by commas, a range
+/// as `start-end` or a lone serial as `n` — e.g. `1-5,9,11-20`.
+impl RangeSet {
+    pub fn to_text(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::with_capacity(self.ranges.len() * 12);
+        for (i, (&s, &e)) in self.ranges.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            if s == e {
+                write!(out, "{s}").expect("writing to a String");
+            } else {
+                write!(out, "{s}-{e}").expect("writing to a String");
+            }
+        }
+        out
+    }
+
+    /// Parses the text form, refusing anything not in canonical form (unsorted, overlapping,
+    /// touching, inverted or zero serials), so a stored row has exactly one valid spelling.
+    pub fn parse_text(text: &str) -> Result<Self, String> {
+        let mut set = RangeSet::new();
+        let mut last_end: Option<u64> = None;
+        if text.is_empty() {
+            return Ok(set);
+        }
+        for part in text.split(',') {
+            let (a, b) = match part.split_once('-') {
+                Some((a, b)) => (a, b),
+                None => (part, part),
+            };
+            let parse = |x: &str| x.parse::<u64>().map_err(|_| format!("{part:?} is not a serial range"));
+            let r = SerialRange::new(parse(a)?, parse(b)?).map_err(|e| e.to_string())?;
+            if last_end.is_some_and(|e| e + 1 >= r.start()) {
+                return Err(format!("{r} is out of order, overlaps or touches the range before it"));
+            }
+            last_end = Some(r.end());
+            set.ranges.insert(r.start(), r.end());
+            set.count += r.len();
+        }
+        Ok(set)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +214,20 @@ mod tests {
         assert_eq!(set.range_count(), 1);
         assert_eq!(set.lowest(150), Err(RangeSetError::Insufficient { wanted: 150, held: 100 }));
         assert_eq!(set.intersect(r(90, 200)), vec![r(90, 100)]);
+    }
+
+    #[test]
+    fn text_form_round_trips_and_is_canonical() {
+        let mut set = RangeSet::new();
+        for (a, b) in [(1, 5), (9, 9), (11, 20)] {
+            set.insert(r(a, b)).unwrap();
+        }
+        assert_eq!(set.to_text(), "1-5,9,11-20");
+        assert_eq!(RangeSet::parse_text("1-5,9,11-20").unwrap(), set);
+        assert_eq!(RangeSet::parse_text("").unwrap(), RangeSet::new());
+        for bad in ["5-1", "0-3", "1-5,5-7", "1-5,6-7", "9,1-5", "x", "1-", "1-5,,9"] {
+            assert!(RangeSet::parse_text(bad).is_err(), "{bad}");
+        }
     }
 
     proptest! {

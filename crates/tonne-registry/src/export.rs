@@ -6,8 +6,19 @@ use crate::state::{Changes, ObjKey, State};
 use serde_json::json;
 use tonne_core::{RangeSet, SeriesKey};
 
+/// The serials of one series at one location: their count and their ranges in the text form of
+/// [`RangeSet::to_text`] (e.g. `1-5,9,11-20`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct HoldingRow {
+    pub series: String,
+    pub location: String,
+    pub serials: u64,
+    pub ranges: String,
+}
+
+/// One serial range at one location: the flat view tools and tests read.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RangeRow {
     pub series: String,
     pub start: u64,
     pub end: u64,
@@ -21,24 +32,28 @@ pub struct ObjectRow {
     pub body: String,
 }
 
-/// Row changes since tracking started. Stores apply every delete — (series, start, location),
-/// so a stale key never removes a row that now belongs to another location — then every upsert
-/// by (series, start).
+/// Row changes since tracking started: holdings rows to delete by (series, location) and to
+/// upsert; objects likewise.
 #[derive(Debug, Default, Clone)]
 pub struct RowDelta {
-    pub holdings_delete: Vec<(String, u64, String)>,
+    pub holdings_delete: Vec<(String, String)>,
     pub holdings_upsert: Vec<HoldingRow>,
     pub objects_delete: Vec<(String, String)>,
     pub objects_upsert: Vec<ObjectRow>,
 }
 
+fn holding_row(series: &SeriesKey, loc: &Loc, set: &RangeSet) -> HoldingRow {
+    HoldingRow { series: series.to_string(), location: loc.to_string(), serials: set.count(), ranges: set.to_text() }
+}
+
 fn rows_of(series: &SeriesKey, loc: &Loc, set: &RangeSet, out: &mut Vec<HoldingRow>) {
-    let (s, l) = (series.to_string(), loc.to_string());
-    out.extend(set.iter().map(|r| HoldingRow { series: s.clone(), start: r.start(), end: r.end(), location: l.clone() }));
+    if !set.is_empty() {
+        out.push(holding_row(series, loc, set));
+    }
 }
 
 impl State {
-    /// Every serial range of every location, sorted by (series, start).
+    /// One row per (series, location) holding serials, sorted by (series, location).
     pub fn holding_rows(&self) -> Vec<HoldingRow> {
         let mut out = Vec::new();
         for (id, acc) in &self.accounts {
@@ -56,6 +71,22 @@ impl State {
                 rows_of(s, &loc, set, &mut out);
             }
         }
+        out.sort();
+        out
+    }
+
+    /// Every serial range of every location, sorted by (series, start).
+    pub fn range_rows(&self) -> Vec<RangeRow> {
+        let mut out: Vec<RangeRow> = self
+            .holding_rows()
+            .into_iter()
+            .flat_map(|h| {
+                let set = RangeSet::parse_text(&h.ranges).expect("exported text parses");
+                set.iter()
+                    .map(|r| RangeRow { series: h.series.clone(), start: r.start(), end: r.end(), location: h.location.clone() })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         out.sort();
         out
     }
@@ -110,18 +141,15 @@ impl State {
     /// Rows to write for the changes recorded since tracking started.
     pub fn row_delta(&self, changes: &Changes) -> RowDelta {
         let mut d = RowDelta::default();
-        let mut keys: Vec<&(SeriesKey, Loc, u64)> = changes.holdings.iter().collect();
-        keys.sort();
-        for (series, loc, start) in keys {
-            match self.set_at(series, loc).and_then(|set| set.end_of(*start)) {
-                Some(end) => d.holdings_upsert.push(HoldingRow { series: series.to_string(), start: *start, end, location: loc.to_string() }),
-                // Nothing starts here at this location any more. The delete names the location:
-                // the same start may now be another location's row, untouched or upserted.
-                None => d.holdings_delete.push((series.to_string(), *start, loc.to_string())),
+        for (series, loc) in &changes.holdings {
+            match self.set_at(series, loc).filter(|set| !set.is_empty()) {
+                Some(set) => d.holdings_upsert.push(holding_row(series, loc, set)),
+                None => d.holdings_delete.push((series.to_string(), loc.to_string())),
             }
         }
-        d.holdings_delete.sort();
-        d.holdings_delete.dedup();
+        // Sorted so stores touch their B-trees in order.
+        d.holdings_upsert.sort_unstable();
+        d.holdings_delete.sort_unstable();
         for key in &changes.objects {
             match self.object_row(key) {
                 Some(r) => d.objects_upsert.push(r),

@@ -176,13 +176,13 @@ pub enum ObjKey {
     Series(SeriesKey),
 }
 
-/// What changed since tracking last started: object keys, and the stored-range starts a move
-/// may have created, changed or removed, per (series, location). A writer looks each up in the
-/// current state and stores only those rows, so the cost follows the moves, not the holdings.
+/// What changed since tracking last started: object keys, and the (series, location) pairs whose
+/// serial sets moved. A writer stores each such set once per batch, however many moves touched
+/// it (TigerBeetle-style coalescing).
 #[derive(Debug, Default, Clone)]
 pub struct Changes {
     pub objects: BTreeSet<ObjKey>,
-    pub holdings: rustc_hash::FxHashSet<(SeriesKey, Loc, u64)>,
+    pub holdings: rustc_hash::FxHashSet<(SeriesKey, Loc)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -282,8 +282,12 @@ impl State {
     /// Moves serials that the caller has checked are at `from`. A failure here is a bug.
     pub(crate) fn move_range(&mut self, series: &SeriesKey, range: SerialRange, from: &Loc, to: &Loc) {
         debug_assert_ne!(from, to);
-        if self.changes.is_some() {
-            self.note_touched_rows(series, range, from, to);
+        if let Some(c) = &mut self.changes {
+            for loc in [from, to] {
+                if *loc != Loc::Unissued && !c.holdings.contains(&(series.clone(), loc.clone())) {
+                    c.holdings.insert((series.clone(), loc.clone()));
+                }
+            }
         }
         self.count_allowances(series, range, from, false);
         if *from == Loc::Unissued {
@@ -305,30 +309,6 @@ impl State {
             .insert(range)
             .expect("a serial is in one place only");
         self.count_allowances(series, range, to, true);
-    }
-
-    /// Records the row starts that moving `range` from `from` to `to` can affect: where it is cut
-    /// out (the containing range and the piece after it) and where it lands (itself, a left
-    /// neighbour it merges into, a right neighbour it absorbs).
-    fn note_touched_rows(&mut self, series: &SeriesKey, range: SerialRange, from: &Loc, to: &Loc) {
-        let mut keys: Vec<(Loc, u64)> = Vec::with_capacity(6);
-        if *from != Loc::Unissued {
-            if let Some(s) = self.set_at(series, from).and_then(|set| set.start_containing(range.start())) {
-                keys.push((from.clone(), s));
-            }
-            keys.push((from.clone(), range.end() + 1));
-        }
-        keys.push((to.clone(), range.start()));
-        keys.push((to.clone(), range.end() + 1));
-        if range.start() > 1
-            && let Some(s) = self.set_at(series, to).and_then(|set| set.start_containing(range.start() - 1))
-        {
-            keys.push((to.clone(), s));
-        }
-        let c = self.changes.as_mut().expect("tracking");
-        for (loc, start) in keys {
-            c.holdings.insert((series.clone(), loc, start));
-        }
     }
 
     fn count_allowances(&mut self, series: &SeriesKey, range: SerialRange, loc: &Loc, add: bool) {

@@ -214,13 +214,13 @@ impl Stmts {
                  ON CONFLICT (idem_key) DO NOTHING RETURNING idem_key",
             )?,
             delete_holdings: p(
-                "DELETE FROM holdings h USING UNNEST($1::TEXT[], $2::BIGINT[], $3::TEXT[]) AS d(series, start_serial, location) \
-                 WHERE h.series = d.series AND h.start_serial = d.start_serial AND h.location = d.location",
+                "DELETE FROM holdings h USING UNNEST($1::TEXT[], $2::TEXT[]) AS d(series, location) \
+                 WHERE h.series = d.series AND h.location = d.location",
             )?,
             upsert_holdings: p(
-                "INSERT INTO holdings (series, start_serial, end_serial, location) \
-                 SELECT * FROM UNNEST($1::TEXT[], $2::BIGINT[], $3::BIGINT[], $4::TEXT[]) \
-                 ON CONFLICT (series, start_serial) DO UPDATE SET end_serial = EXCLUDED.end_serial, location = EXCLUDED.location",
+                "INSERT INTO holdings (series, location, serials, ranges) \
+                 SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[]) \
+                 ON CONFLICT (series, location) DO UPDATE SET serials = EXCLUDED.serials, ranges = EXCLUDED.ranges",
             )?,
             delete_objects: p(
                 "DELETE FROM objects o USING UNNEST($1::TEXT[], $2::TEXT[]) AS d(kind, id) \
@@ -411,13 +411,9 @@ fn apply_delta(tx: &mut Transaction<'_>, st: &Stmts, c: &Commit) -> Result<(), T
     let d = &c.delta;
     // Deletes first: a delta may delete a (series, start) and upsert it again.
     for chunk in d.holdings_delete.chunks(BATCH) {
-        let series: Vec<&str> = chunk.iter().map(|(s, _, _)| s.as_str()).collect();
-        let start = chunk
-            .iter()
-            .map(|(_, s, _)| to_i64(*s, "holding start"))
-            .collect::<Result<Vec<_>, _>>()?;
-        let location: Vec<&str> = chunk.iter().map(|(_, _, l)| l.as_str()).collect();
-        tx.execute(&st.delete_holdings, &[&series, &start, &location])
+        let series: Vec<&str> = chunk.iter().map(|(s, _)| s.as_str()).collect();
+        let location: Vec<&str> = chunk.iter().map(|(_, l)| l.as_str()).collect();
+        tx.execute(&st.delete_holdings, &[&series, &location])
             .map_err(db("commit: deleting holdings"))?;
     }
     for chunk in d.objects_delete.chunks(BATCH) {
@@ -431,22 +427,19 @@ fn apply_delta(tx: &mut Transaction<'_>, st: &Stmts, c: &Commit) -> Result<(), T
     let holdings: Vec<&HoldingRow> = d
         .holdings_upsert
         .iter()
-        .map(|h| ((h.series.as_str(), h.start), h))
+        .map(|h| ((h.series.as_str(), h.location.as_str()), h))
         .collect::<BTreeMap<_, _>>()
         .into_values()
         .collect();
     for chunk in holdings.chunks(BATCH) {
         let series: Vec<&str> = chunk.iter().map(|h| h.series.as_str()).collect();
-        let start = chunk
-            .iter()
-            .map(|h| to_i64(h.start, "holding start"))
-            .collect::<Result<Vec<_>, _>>()?;
-        let end = chunk
-            .iter()
-            .map(|h| to_i64(h.end, "holding end"))
-            .collect::<Result<Vec<_>, _>>()?;
         let location: Vec<&str> = chunk.iter().map(|h| h.location.as_str()).collect();
-        tx.execute(&st.upsert_holdings, &[&series, &start, &end, &location])
+        let serials = chunk
+            .iter()
+            .map(|h| to_i64(h.serials, "holding serials"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let ranges: Vec<&str> = chunk.iter().map(|h| h.ranges.as_str()).collect();
+        tx.execute(&st.upsert_holdings, &[&series, &location, &serials, &ranges])
             .map_err(db("commit: upserting holdings"))?;
     }
     let objects: Vec<&ObjectRow> = d
@@ -582,7 +575,7 @@ impl Store for PgStore {
         let rows = self
             .client
             .query(
-                "SELECT series, start_serial, end_serial, location FROM holdings",
+                "SELECT series, location, serials, ranges FROM holdings",
                 &[],
             )
             .map_err(backend("reading holdings"))?;
@@ -591,9 +584,9 @@ impl Store for PgStore {
             .map(|r| {
                 Ok(HoldingRow {
                     series: col(r, 0, "holdings.series")?,
-                    start: to_u64(col(r, 1, "holdings.start_serial")?, "holdings.start_serial")?,
-                    end: to_u64(col(r, 2, "holdings.end_serial")?, "holdings.end_serial")?,
-                    location: col(r, 3, "holdings.location")?,
+                    location: col(r, 1, "holdings.location")?,
+                    serials: to_u64(col(r, 2, "holdings.serials")?, "holdings.serials")?,
+                    ranges: col(r, 3, "holdings.ranges")?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;

@@ -27,10 +27,10 @@ CREATE TABLE command_results (
 );
 CREATE TABLE holdings (
     series TEXT NOT NULL,
-    start_serial BIGINT NOT NULL,
-    end_serial BIGINT NOT NULL,
     location TEXT NOT NULL,
-    PRIMARY KEY (series, start_serial)
+    serials BIGINT NOT NULL,
+    ranges TEXT NOT NULL,
+    PRIMARY KEY (series, location)
 );
 CREATE INDEX holdings_location ON holdings (location);
 CREATE TABLE objects (

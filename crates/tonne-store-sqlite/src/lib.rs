@@ -155,19 +155,19 @@ impl Store for SqliteStore {
                 }
             }
             let mut del = tx
-                .prepare_cached("DELETE FROM holdings WHERE series = ?1 AND start_serial = ?2 AND location = ?3")
+                .prepare_cached("DELETE FROM holdings WHERE series = ?1 AND location = ?2")
                 .map_err(be("holdings"))?;
-            for (s, start, location) in &c.delta.holdings_delete {
-                del.execute(params![s, *start as i64, location]).map_err(be("holdings"))?;
+            for (s, location) in &c.delta.holdings_delete {
+                del.execute(params![s, location]).map_err(be("holdings"))?;
             }
             let mut up = tx
                 .prepare_cached(
-                    "INSERT INTO holdings (series, start_serial, end_serial, location) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (series, start_serial) DO UPDATE SET end_serial = excluded.end_serial, location = excluded.location",
+                    "INSERT INTO holdings (series, location, serials, ranges) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (series, location) DO UPDATE SET serials = excluded.serials, ranges = excluded.ranges",
                 )
                 .map_err(be("holdings"))?;
             for h in &c.delta.holdings_upsert {
-                up.execute(params![&h.series, h.start as i64, h.end as i64, &h.location]).map_err(be("holdings"))?;
+                up.execute(params![&h.series, &h.location, h.serials as i64, &h.ranges]).map_err(be("holdings"))?;
             }
             let mut odel = tx.prepare_cached("DELETE FROM objects WHERE kind = ?1 AND id = ?2").map_err(be("objects"))?;
             for (k, id) in &c.delta.objects_delete {
@@ -212,15 +212,15 @@ impl Store for SqliteStore {
     fn holdings(&mut self) -> Result<Vec<HoldingRow>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT series, start_serial, end_serial, location FROM holdings")
+            .prepare("SELECT series, location, serials, ranges FROM holdings")
             .map_err(be("holdings"))?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?)))
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?)))
             .map_err(be("holdings"))?;
         let mut out = Vec::new();
         for r in rows {
-            let (series, s, e, location) = r.map_err(be("holdings"))?;
-            out.push(HoldingRow { series, start: u64_of(s, "holdings.start_serial")?, end: u64_of(e, "holdings.end_serial")?, location });
+            let (series, location, n, ranges) = r.map_err(be("holdings"))?;
+            out.push(HoldingRow { series, location, serials: u64_of(n, "holdings.serials")?, ranges });
         }
         out.sort();
         Ok(out)

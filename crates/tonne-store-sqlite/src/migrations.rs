@@ -24,11 +24,11 @@ const STEPS: &[&str] = &[
     );
     CREATE TABLE holdings (
         series TEXT NOT NULL,
-        start_serial INTEGER NOT NULL,
-        end_serial INTEGER NOT NULL,
         location TEXT NOT NULL,
-        PRIMARY KEY (series, start_serial)
-    ) WITHOUT ROWID;
+        serials INTEGER NOT NULL,
+        ranges TEXT NOT NULL,
+        PRIMARY KEY (series, location)
+    );
     CREATE INDEX holdings_location ON holdings (location);
     CREATE TABLE objects (
         kind TEXT NOT NULL,

@@ -120,12 +120,13 @@ fn result(key: &str, seq: Option<u64>) -> CommandResult {
     }
 }
 
+/// A holdings row with one serial range `start..=end`.
 fn hrow(series: &str, start: u64, end: u64, location: &str) -> HoldingRow {
     HoldingRow {
         series: series.into(),
-        start,
-        end,
         location: location.into(),
+        serials: end - start + 1,
+        ranges: if start == end { start.to_string() } else { format!("{start}-{end}") },
     }
 }
 
@@ -337,7 +338,7 @@ fn wrong_head_conflicts(mut s: Box<dyn Store>) {
             entries: chain(expected, [7; 32], 1),
             results: vec![result(&format!("conflict-{expected}"), Some(expected + 1))],
             delta: RowDelta {
-                holdings_delete: vec![("CA/CCA/2026".into(), 1, "account:A".into())],
+                holdings_delete: vec![("CA/CCA/2026".into(), "account:A".into())],
                 objects_upsert: vec![orow("meta", "registry", "{}")],
                 ..RowDelta::default()
             },
@@ -375,7 +376,7 @@ fn key_taken_writes_nothing(mut s: Box<dyn Store>) {
         entries: chain(2, first[1].hash, 2),
         results: vec![result("k3", Some(3)), result("k2", Some(4))],
         delta: RowDelta {
-            holdings_delete: vec![("CA/CCA/2026".into(), 1, "account:A".into())],
+            holdings_delete: vec![("CA/CCA/2026".into(), "account:A".into())],
             holdings_upsert: vec![
                 hrow("CA/CCA/2026", 1, 50, "account:B"),
                 hrow("CA/CCA/2027", 1, 10, "retired"),
@@ -488,25 +489,23 @@ fn holdings_delta(mut s: Box<dyn Store>) {
         "holdings_delta: rows written as upserted"
     );
 
-    // Delete (CA,1) and upsert (CA,1) in one delta: deletes go first, so the upsert survives.
-    // Upserting (CA,101) replaces its end and location. Deleting an absent row is harmless.
+    // Delete (CA, account:A) and upsert it again in one delta: deletes go first, so the upsert
+    // survives. Upserting (CA, account:B) replaces its count and ranges. Deleting an absent
+    // row is harmless.
     let entries = continue_chain(&mut *s, 1);
     s.commit(&Commit {
         expected_head: 1,
         entries,
         delta: RowDelta {
             holdings_delete: vec![
-                ("CA/CCA/2026".into(), 1, "account:A".into()),
-                ("QC/CCA/2026".into(), big, "retired".into()),
-                ("XX/CCA/2026".into(), 5, "account:A".into()),
-                // Names the wrong location: the row at (CA, 101) belongs to account:B, so this
-                // delete must leave it (the upsert below then replaces it).
-                ("CA/CCA/2026".into(), 101, "account:Z".into()),
+                ("CA/CCA/2026".into(), "account:A".into()),
+                ("QC/CCA/2026".into(), "retired".into()),
+                ("XX/CCA/2026".into(), "account:A".into()),
             ],
             holdings_upsert: vec![
                 hrow("CA/CCA/2026", 1, 40, "account:C"),
                 hrow("CA/CCA/2026", 41, 100, "account:A"),
-                hrow("CA/CCA/2026", 101, 150, "escrow:T1"),
+                hrow("CA/CCA/2026", 101, 150, "account:B"),
             ],
             ..RowDelta::default()
         },
@@ -516,11 +515,11 @@ fn holdings_delta(mut s: Box<dyn Store>) {
     assert_eq!(
         s.holdings().expect("holdings"),
         vec![
-            hrow("CA/CCA/2026", 1, 40, "account:C"),
             hrow("CA/CCA/2026", 41, 100, "account:A"),
-            hrow("CA/CCA/2026", 101, 150, "escrow:T1"),
+            hrow("CA/CCA/2026", 101, 150, "account:B"),
+            hrow("CA/CCA/2026", 1, 40, "account:C"),
         ],
-        "holdings_delta: deletes before upserts, upsert on (series,start) replaces the row"
+        "holdings_delta: deletes before upserts, upsert on (series, location) replaces the row"
     );
 }
 
@@ -565,15 +564,15 @@ fn objects_delta(mut s: Box<dyn Store>) {
 }
 
 fn rows_sorted(mut s: Box<dyn Store>) {
-    // Mixed case, punctuation and numeric starts 9 < 10 < 100, so that a backend sorting by a
-    // locale collation or by text would fail: the order is the rows' `Ord` (bytes, then numbers).
+    // Mixed case and punctuation, so that a backend sorting by a locale collation would fail:
+    // the order is the rows' `Ord` (bytes of series, then of location).
     let mut holdings = vec![
         hrow("a.2026", 1, 1, "x"),
         hrow("B-2026", 100, 100, "x"),
         hrow("a-2026", 10, 10, "x"),
-        hrow("B-2026", 9, 9, "x"),
+        hrow("B-2026", 9, 9, "X"),
         hrow("A_2026", 5, 5, "x"),
-        hrow("B-2026", 10, 10, "x"),
+        hrow("B-2026", 10, 10, "x-1"),
         hrow("b-2026", 1, 1, "x"),
     ];
     let mut objects = vec![
@@ -602,7 +601,7 @@ fn rows_sorted(mut s: Box<dyn Store>) {
     assert_eq!(
         s.holdings().expect("holdings"),
         holdings,
-        "rows_sorted: holdings() sorted by (series, start, ...)"
+        "rows_sorted: holdings() sorted by (series, location, ...)"
     );
     assert_eq!(
         s.objects().expect("objects"),
@@ -640,7 +639,7 @@ fn execute_sql_tampers(mut s: Box<dyn Store>) {
         ..Commit::default()
     })
     .expect("execute_sql_tampers: commit");
-    s.execute_sql("UPDATE holdings SET location = 'account:M' WHERE start_serial = 1")
+    s.execute_sql("UPDATE holdings SET location = 'account:M' WHERE series = 'CA/CCA/2026'")
         .expect("execute_sql_tampers: tamper with holdings");
     s.execute_sql("UPDATE objects SET body = '{\"x\":1}' WHERE kind = 'account' AND id = 'A'")
         .expect("execute_sql_tampers: tamper with objects");
@@ -699,9 +698,10 @@ fn bulk_commit(mut s: Box<dyn Store>) {
     let stored: Vec<_> = (1..=N)
         .map(|i| result(&format!("bulk-{i}"), Some(i)))
         .collect();
-    let holdings: Vec<_> = (0..N)
-        .map(|i| hrow("CA/CCA/2026", i * 10 + 1, i * 10 + 10, "account:A"))
+    let mut holdings: Vec<_> = (0..N)
+        .map(|i| hrow("CA/CCA/2026", i * 10 + 1, i * 10 + 10, &format!("account:A{i}")))
         .collect();
+    holdings.sort();
     s.commit(&Commit {
         expected_head: 0,
         entries: entries.clone(),

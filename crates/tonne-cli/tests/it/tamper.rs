@@ -32,12 +32,12 @@ fn assert_detects(db: &Path, check: &str, seq: Option<u64>) -> Value {
 }
 
 #[test]
-fn holdings_row_end_serial_edit_is_detected() {
+fn holdings_row_ranges_edit_is_detected() {
     let (_d, db) = demo_db();
     assert_verify_ok(&db);
     sql(
         &db,
-        "UPDATE holdings SET end_serial = end_serial - 1 WHERE series = 'CA-QC/ALW/2026' AND start_serial = 120001",
+        "UPDATE holdings SET ranges = '120001-149999', serials = 29999 WHERE series = 'CA-QC/ALW/2026' AND location = 'account:QC2001-H'",
     );
     let v = assert_detects(&db, "state", None);
     assert!(v["detail"].as_str().unwrap().contains("holdings"), "{v}");
@@ -48,21 +48,29 @@ fn holdings_row_moved_deleted_or_inverted_is_detected() {
     let (_d, db) = demo_db();
     sql(
         &db,
-        "UPDATE holdings SET location = 'account:CA3001-H' WHERE series = 'CA-QC/ALW/2026' AND start_serial = 120001",
+        "UPDATE holdings SET location = 'account:CA3001-H' WHERE series = 'CA-QC/ALW/2026' AND location = 'account:QC2001-H'",
     );
     assert_detects(&db, "state", None);
 
     let (_d, db) = demo_db();
     sql(
         &db,
-        "DELETE FROM holdings WHERE series = 'CA-QC/ALW/2026' AND start_serial = 120001",
+        "DELETE FROM holdings WHERE series = 'CA-QC/ALW/2026' AND location = 'account:QC2001-H'",
     );
     assert_detects(&db, "state", None);
 
     let (_d, db) = demo_db();
     sql(
         &db,
-        "INSERT INTO holdings VALUES ('CA-QC/ALW/2026', 900001, 900000, 'account:QC2001-H')",
+        "INSERT INTO holdings VALUES ('CA-QC/ALW/2026', 'account:CA3001-H', 0, '900001-900000')",
+    );
+    assert_detects(&db, "negative", None);
+
+    // A count that disagrees with the ranges it lists.
+    let (_d, db) = demo_db();
+    sql(
+        &db,
+        "UPDATE holdings SET serials = serials + 5 WHERE series = 'CA-QC/ALW/2026' AND location = 'account:QC2001-H'",
     );
     assert_detects(&db, "negative", None);
 }

@@ -140,7 +140,7 @@ pub fn bal(s: &State, a: &str, ser: &str) -> (u64, u64) {
 /// Holding rows of one location as `(series, start, end)`.
 pub fn rows_at(s: &State, loc: &Loc) -> Vec<(String, u64, u64)> {
     let l = loc.to_string();
-    s.holding_rows()
+    s.range_rows()
         .into_iter()
         .filter(|r| r.location == l)
         .map(|r| (r.series, r.start, r.end))

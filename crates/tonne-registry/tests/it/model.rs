@@ -506,7 +506,7 @@ fn parse_loc(s: &str) -> Loc {
 
 /// (a) every issued serial is in exactly one place; (c) the model agrees with the state.
 fn check_invariants(state: &State, model: &Model) -> Result<(), TestCaseError> {
-    let rows = state.holding_rows();
+    let rows = state.range_rows();
     let mut sums: BTreeMap<&str, u64> = BTreeMap::new();
     for w in rows.windows(2) {
         if w[0].series == w[1].series {
@@ -608,7 +608,7 @@ fn check_invariants(state: &State, model: &Model) -> Result<(), TestCaseError> {
 fn check_replay(r: &Reg) -> Result<(), TestCaseError> {
     let mut fresh = State::new();
     fresh.track_changes();
-    let mut holdings: BTreeMap<(String, u64), HoldingRow> = BTreeMap::new();
+    let mut holdings: BTreeMap<(String, String), HoldingRow> = BTreeMap::new();
     let mut objects: BTreeMap<(String, String), ObjectRow> = BTreeMap::new();
     for e in &r.log {
         let effects = fresh.apply(&e.env);
@@ -620,14 +620,11 @@ fn check_replay(r: &Reg) -> Result<(), TestCaseError> {
         );
         let changes = fresh.take_changes();
         let delta = fresh.row_delta(&changes);
-        for (series, start, location) in delta.holdings_delete {
-            let key = (series, start);
-            if holdings.get(&key).is_some_and(|row| row.location == location) {
-                holdings.remove(&key);
-            }
+        for key in delta.holdings_delete {
+            holdings.remove(&key);
         }
         for row in delta.holdings_upsert {
-            holdings.insert((row.series.clone(), row.start), row);
+            holdings.insert((row.series.clone(), row.location.clone()), row);
         }
         for k in delta.objects_delete {
             objects.remove(&k);
