@@ -10,6 +10,11 @@ use tonne_app::statement::{state_as_of, statement, AsOf};
 use tonne_app::{bench, demo, open_store, Ledger, Outcome};
 use tonne_core::{AccountId, Timestamp};
 
+// The ledger allocates and frees many small objects, often across the replay threads; mimalloc
+// handles that far better than the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const DEFAULT_DB: &str = "tonne.db";
 
 #[derive(Parser)]
