@@ -8,8 +8,14 @@ use crate::ledger::{AppError, Ledger, Outcome};
 use crate::open::open_store;
 use serde::Serialize;
 use std::time::Instant;
-use tonne_core::{AccountId, InstrumentKind, JurisdictionCode, SerialRange, SeriesKey, Timestamp, TransferId, UserId};
-use tonne_registry::{AccountType, Command, EntityType, Envelope, Leg, Price, RegistryRules, RepRole, State, TransactionType, UserRole};
+use tonne_core::{
+    AccountId, InstrumentKind, JurisdictionCode, SerialRange, SeriesKey, Timestamp, TransferId,
+    UserId,
+};
+use tonne_registry::{
+    AccountType, Command, EntityType, Envelope, Leg, Price, RegistryRules, RepRole, State,
+    TransactionType, UserRole,
+};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchConfig {
@@ -25,11 +31,27 @@ pub struct BenchConfig {
 impl BenchConfig {
     /// Full size (local runs).
     pub fn full() -> Self {
-        Self { accounts: 1_000, transfers: 1_000_000, single: 2_000, naive: 2_000, flow: 100_000, ranges: 1_000_000, batch: 8_192 }
+        Self {
+            accounts: 1_000,
+            transfers: 1_000_000,
+            single: 2_000,
+            naive: 2_000,
+            flow: 100_000,
+            ranges: 1_000_000,
+            batch: 8_192,
+        }
     }
     /// Scaled down for CI (`TONNE_BENCH_SCALE=ci`).
     pub fn ci() -> Self {
-        Self { accounts: 200, transfers: 50_000, single: 200, naive: 200, flow: 5_000, ranges: 100_000, batch: 8_192 }
+        Self {
+            accounts: 200,
+            transfers: 50_000,
+            single: 200,
+            naive: 200,
+            flow: 5_000,
+            ranges: 100_000,
+            batch: 8_192,
+        }
     }
 }
 
@@ -94,7 +116,11 @@ impl Gen {
         }
     }
     fn leg(&self, q: u64) -> Vec<Leg> {
-        vec![Leg { series: self.series.clone(), quantity: Some(q), ranges: vec![] }]
+        vec![Leg {
+            series: self.series.clone(),
+            quantity: Some(q),
+            ranges: vec![],
+        }]
     }
 }
 
@@ -103,31 +129,156 @@ fn acct(i: u64) -> AccountId {
 }
 
 fn setup(cfg: &BenchConfig, g: &mut Gen) -> Vec<Envelope> {
-    let (ca, qc) = (JurisdictionCode::parse("US-CA").expect("valid"), JurisdictionCode::parse("CA-QC").expect("valid"));
+    let (ca, qc) = (
+        JurisdictionCode::parse("US-CA").expect("valid"),
+        JurisdictionCode::parse("CA-QC").expect("valid"),
+    );
     let mut v = vec![
-        g.env("admin", Command::Genesis { name: "bench".into(), rules: RegistryRules::default() }),
-        g.env("admin", Command::AddJurisdiction { code: ca.clone(), name: "California".into(), time_zone: "America/Los_Angeles".into(), currency: "USD".into(), holidays: vec![] }),
-        g.env("admin", Command::AddJurisdiction { code: qc.clone(), name: "Québec".into(), time_zone: "America/Toronto".into(), currency: "CAD".into(), holidays: vec![] }),
-        g.env("admin", Command::AddUser { user: id(UserId::parse, "reg"), name: "regulator".into(), role: UserRole::Regulator { jurisdiction: ca.clone() } }),
-        g.env("admin", Command::Link { a: ca.clone(), b: qc.clone(), effective: Timestamp::from_millis(g.t).expect("in range") }),
+        g.env(
+            "admin",
+            Command::Genesis {
+                name: "bench".into(),
+                rules: RegistryRules::default(),
+            },
+        ),
+        g.env(
+            "admin",
+            Command::AddJurisdiction {
+                code: ca,
+                name: "California".into(),
+                time_zone: "America/Los_Angeles".into(),
+                currency: "USD".into(),
+                holidays: vec![],
+            },
+        ),
+        g.env(
+            "admin",
+            Command::AddJurisdiction {
+                code: qc,
+                name: "Québec".into(),
+                time_zone: "America/Toronto".into(),
+                currency: "CAD".into(),
+                holidays: vec![],
+            },
+        ),
+        g.env(
+            "admin",
+            Command::AddUser {
+                user: id(UserId::parse, "reg"),
+                name: "regulator".into(),
+                role: UserRole::Regulator { jurisdiction: ca },
+            },
+        ),
+        g.env(
+            "admin",
+            Command::Link {
+                a: ca,
+                b: qc,
+                effective: Timestamp::from_millis(g.t).expect("in range"),
+            },
+        ),
         // REG-§95841 Table 6-1: 2026 budget 254.0 M (VERIFIED); Québec 49.52 M UNVERIFIED (bench data).
-        g.env("reg", Command::SetBudget { jurisdiction: ca.clone(), year: 2026, allowances: 254_000_000 }),
+        g.env(
+            "reg",
+            Command::SetBudget {
+                jurisdiction: ca,
+                year: 2026,
+                allowances: 254_000_000,
+            },
+        ),
     ];
-    v.push(g.env("admin", Command::AddUser { user: id(UserId::parse, "qreg"), name: "qc regulator".into(), role: UserRole::Regulator { jurisdiction: qc.clone() } }));
-    v.push(g.env("qreg", Command::SetBudget { jurisdiction: qc, year: 2026, allowances: 49_520_000 }));
-    v.push(g.env("reg", Command::RegisterEntity { entity: id(tonne_core::EntityId::parse, "GOV"), jurisdiction: ca.clone(), name: "government".into(), entity_type: EntityType::Government, group: None }));
-    v.push(g.env("reg", Command::OpenAccount { account: acct(0), entity: id(tonne_core::EntityId::parse, "GOV"), account_type: AccountType::Issuance }));
+    v.push(g.env(
+        "admin",
+        Command::AddUser {
+            user: id(UserId::parse, "qreg"),
+            name: "qc regulator".into(),
+            role: UserRole::Regulator { jurisdiction: qc },
+        },
+    ));
+    v.push(g.env(
+        "qreg",
+        Command::SetBudget {
+            jurisdiction: qc,
+            year: 2026,
+            allowances: 49_520_000,
+        },
+    ));
+    v.push(g.env(
+        "reg",
+        Command::RegisterEntity {
+            entity: id(tonne_core::EntityId::parse, "GOV"),
+            jurisdiction: ca,
+            name: "government".into(),
+            entity_type: EntityType::Government,
+            group: None,
+        },
+    ));
+    v.push(g.env(
+        "reg",
+        Command::OpenAccount {
+            account: acct(0),
+            entity: id(tonne_core::EntityId::parse, "GOV"),
+            account_type: AccountType::Issuance,
+        },
+    ));
     let per = 5_000u64;
-    v.push(g.env("reg", Command::Issue { series: g.series.clone(), quantity: per * u64::from(cfg.accounts), to: acct(0) }));
+    v.push(g.env(
+        "reg",
+        Command::Issue {
+            series: g.series.clone(),
+            quantity: per * u64::from(cfg.accounts),
+            to: acct(0),
+        },
+    ));
     for i in 1..=u64::from(cfg.accounts) {
         let e = id(tonne_core::EntityId::parse, &format!("E{i}"));
-        v.push(g.env("reg", Command::RegisterEntity { entity: e.clone(), jurisdiction: ca.clone(), name: format!("participant {i}"), entity_type: EntityType::VoluntarilyAssociated, group: None }));
-        v.push(g.env("reg", Command::OpenAccount { account: acct(i), entity: e, account_type: AccountType::Holding }));
-        for (u, role) in [(format!("u{i}a"), RepRole::Primary), (format!("u{i}b"), RepRole::Alternate)] {
-            v.push(g.env("admin", Command::AddUser { user: id(UserId::parse, &u), name: u.clone(), role: UserRole::Participant }));
-            v.push(g.env("reg", Command::SetRepresentative { account: acct(i), user: id(UserId::parse, &u), role }));
+        v.push(g.env(
+            "reg",
+            Command::RegisterEntity {
+                entity: e.clone(),
+                jurisdiction: ca,
+                name: format!("participant {i}"),
+                entity_type: EntityType::VoluntarilyAssociated,
+                group: None,
+            },
+        ));
+        v.push(g.env(
+            "reg",
+            Command::OpenAccount {
+                account: acct(i),
+                entity: e,
+                account_type: AccountType::Holding,
+            },
+        ));
+        for (u, role) in [
+            (format!("u{i}a"), RepRole::Primary),
+            (format!("u{i}b"), RepRole::Alternate),
+        ] {
+            v.push(g.env(
+                "admin",
+                Command::AddUser {
+                    user: id(UserId::parse, &u),
+                    name: u.clone(),
+                    role: UserRole::Participant,
+                },
+            ));
+            v.push(g.env(
+                "reg",
+                Command::SetRepresentative {
+                    account: acct(i),
+                    user: id(UserId::parse, &u),
+                    role,
+                },
+            ));
         }
-        v.push(g.env("reg", Command::Allocate { from: acct(0), to: acct(i), legs: g.leg(per) }));
+        v.push(g.env(
+            "reg",
+            Command::Allocate {
+                from: acct(0),
+                to: acct(i),
+                legs: g.leg(per),
+            },
+        ));
     }
     v
 }
@@ -138,7 +289,15 @@ fn transfer_cmd(g: &mut Gen, rng: &mut Rng, accounts: u32) -> Envelope {
     let to = 1 + (from + rng.below(n - 1)) % n;
     let q = 1 + rng.below(20);
     let legs = g.leg(q);
-    g.env("reg", Command::ExecuteTransfer { from: acct(from), to: acct(to), legs, reason: "bench".into() })
+    g.env(
+        "reg",
+        Command::ExecuteTransfer {
+            from: acct(from),
+            to: acct(to),
+            legs,
+            reason: "bench".into(),
+        },
+    )
 }
 
 fn peak_rss_mb() -> f64 {
@@ -150,7 +309,11 @@ fn rss_mb() -> f64 {
 fn status_kb(field: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0.0)
 }
 
@@ -158,15 +321,34 @@ fn count_accepted(o: &Outcome) -> u64 {
     u64::from(matches!(o, Outcome::Accepted { .. }))
 }
 
-pub fn run(url: &str, cfg: &BenchConfig, progress: &mut dyn FnMut(&str)) -> Result<BenchReport, AppError> {
-    let series = SeriesKey::new(JurisdictionCode::parse("US-CA").expect("valid"), InstrumentKind::Allowance, Some(2026), None).expect("valid");
-    let mut g = Gen { t: Timestamp::parse("2026-01-05T00:00:00Z").expect("valid").millis(), n: 0, series };
+pub fn run(
+    url: &str,
+    cfg: &BenchConfig,
+    progress: &mut dyn FnMut(&str),
+) -> Result<BenchReport, AppError> {
+    let series = SeriesKey::new(
+        JurisdictionCode::parse("US-CA").expect("valid"),
+        InstrumentKind::Allowance,
+        Some(2026),
+        None,
+    )
+    .expect("valid");
+    let mut g = Gen {
+        t: Timestamp::parse("2026-01-05T00:00:00Z")
+            .expect("valid")
+            .millis(),
+        n: 0,
+        series,
+    };
     let mut rng = Rng(0x7017E);
     progress("one million serial ranges in memory");
     let (ranges_held, ranges_mb, in_memory_tps) = ranges_in_memory(cfg.ranges);
     let mut ledger = Ledger::open(open_store(url)?)?;
     if ledger.head().0 != 0 {
-        return Err(AppError::NotEmpty(format!("journal head is {}; the benchmark needs an empty store", ledger.head().0)));
+        return Err(AppError::NotEmpty(format!(
+            "journal head is {}; the benchmark needs an empty store",
+            ledger.head().0
+        )));
     }
     progress("setup");
     for env in setup(cfg, &mut g) {
@@ -175,16 +357,22 @@ pub fn run(url: &str, cfg: &BenchConfig, progress: &mut dyn FnMut(&str)) -> Resu
     ledger.flush()?;
 
     progress("batched durable commits");
-    let (mut done, mut busy, mut apply_s, mut moves, mut accepted) = (0u64, 0.0f64, 0.0f64, 0u64, 0u64);
+    let (mut done, mut busy, mut apply_s, mut moves, mut accepted) =
+        (0u64, 0.0f64, 0.0f64, 0u64, 0u64);
     while done < cfg.transfers {
         let n = (cfg.transfers - done).min(cfg.batch as u64);
-        let cmds: Vec<Envelope> = (0..n).map(|_| transfer_cmd(&mut g, &mut rng, cfg.accounts)).collect();
+        let cmds: Vec<Envelope> = (0..n)
+            .map(|_| transfer_cmd(&mut g, &mut rng, cfg.accounts))
+            .collect();
         let t = Instant::now();
         let mut ok = 0;
         for env in &cmds {
             let o = ledger.stage(env)?;
             if let Outcome::Accepted { effects, .. } = &o {
-                moves += effects.iter().filter(|e| matches!(e, tonne_registry::Effect::Moved(_))).count() as u64;
+                moves += effects
+                    .iter()
+                    .filter(|e| matches!(e, tonne_registry::Effect::Moved(_)))
+                    .count() as u64;
             }
             ok += count_accepted(&o);
         }
@@ -213,11 +401,33 @@ pub fn run(url: &str, cfg: &BenchConfig, progress: &mut dyn FnMut(&str)) -> Resu
         let to = 1 + (from + rng.below(n - 1)) % n;
         let tid = id(TransferId::parse, &format!("F{k}"));
         let legs = g.leg(1 + rng.below(20));
-        let price = Some(Price { unit_price_minor: 2_900, currency: "USD".into() });
+        let price = Some(Price {
+            unit_price_minor: 2_900,
+            currency: "USD".into(),
+        });
         let cmds = [
-            g.env(&format!("u{from}a"), Command::ProposeTransfer { transfer: tid.clone(), from: acct(from), to: acct(to), legs, transaction_type: TransactionType::Secondary, price, settlement_date: Some("2026-03-01".into()) }),
-            g.env(&format!("u{from}b"), Command::ConfirmTransfer { transfer: tid.clone() }),
-            g.env(&format!("u{to}a"), Command::AcceptTransfer { transfer: tid }),
+            g.env(
+                &format!("u{from}a"),
+                Command::ProposeTransfer {
+                    transfer: tid.clone(),
+                    from: acct(from),
+                    to: acct(to),
+                    legs,
+                    transaction_type: TransactionType::Secondary,
+                    price,
+                    settlement_date: Some("2026-03-01".into()),
+                },
+            ),
+            g.env(
+                &format!("u{from}b"),
+                Command::ConfirmTransfer {
+                    transfer: tid.clone(),
+                },
+            ),
+            g.env(
+                &format!("u{to}a"),
+                Command::AcceptTransfer { transfer: tid },
+            ),
         ];
         for env in &cmds {
             ledger.stage(env)?;
@@ -232,7 +442,12 @@ pub fn run(url: &str, cfg: &BenchConfig, progress: &mut dyn FnMut(&str)) -> Resu
     let commands_per_s = (cfg.flow * 3) as f64 / t.elapsed().as_secs_f64();
 
     let journal_entries = ledger.head().0;
-    let store_name = if url.starts_with("postgres") { "postgresql" } else { "sqlite" }.to_string();
+    let store_name = if url.starts_with("postgres") {
+        "postgresql"
+    } else {
+        "sqlite"
+    }
+    .to_string();
     let mut store = ledger_into_store(ledger);
 
     progress("naive SQL baseline");
@@ -242,11 +457,16 @@ pub fn run(url: &str, cfg: &BenchConfig, progress: &mut dyn FnMut(&str)) -> Resu
     let t = Instant::now();
     for _ in 0..cfg.naive {
         let from = rng.below(u64::from(cfg.accounts)) as u32;
-        let to = ((u64::from(from) + 1 + rng.below(u64::from(cfg.accounts) - 1)) % u64::from(cfg.accounts)) as u32;
+        let to = ((u64::from(from) + 1 + rng.below(u64::from(cfg.accounts) - 1))
+            % u64::from(cfg.accounts)) as u32;
         naive.transfer(from, to, 1 + rng.below(20))?;
     }
     let naive_baseline_tps = cfg.naive as f64 / t.elapsed().as_secs_f64();
-    assert_eq!(naive.total()?, before, "the naive baseline conserves instruments");
+    assert_eq!(
+        naive.total()?,
+        before,
+        "the naive baseline conserves instruments"
+    );
 
     progress("replay");
     let t = Instant::now();
@@ -258,7 +478,11 @@ pub fn run(url: &str, cfg: &BenchConfig, progress: &mut dyn FnMut(&str)) -> Resu
     let report = crate::verify::verify(store.as_mut())?;
     let verify_entries_per_s = journal_entries as f64 / t.elapsed().as_secs_f64();
     if !report.ok {
-        return Err(AppError::Corrupt { seq: report.first_bad_seq.unwrap_or(0), check: "bench", detail: format!("{report:?}") });
+        return Err(AppError::Corrupt {
+            seq: report.first_bad_seq.unwrap_or(0),
+            check: "bench",
+            detail: format!("{report:?}"),
+        });
     }
     drop(store);
 
@@ -289,11 +513,26 @@ fn ledger_into_store(ledger: Ledger) -> Box<dyn tonne_store::Store> {
 /// Fragments holdings into `target` ranges by moving every other serial, in memory, and
 /// measures the resident memory the fragmented state takes.
 fn ranges_in_memory(target: u64) -> (u64, f64, f64) {
-    let series = SeriesKey::new(JurisdictionCode::parse("US-CA").expect("valid"), InstrumentKind::Allowance, Some(2026), None).expect("valid");
-    let mut g = Gen { t: Timestamp::parse("2026-01-05T00:00:00Z").expect("valid").millis(), n: 0, series: series.clone() };
+    let series = SeriesKey::new(
+        JurisdictionCode::parse("US-CA").expect("valid"),
+        InstrumentKind::Allowance,
+        Some(2026),
+        None,
+    )
+    .expect("valid");
+    let mut g = Gen {
+        t: Timestamp::parse("2026-01-05T00:00:00Z")
+            .expect("valid")
+            .millis(),
+        n: 0,
+        series: series.clone(),
+    };
     let base = rss_mb();
     let mut state = State::new();
-    let cfg = BenchConfig { accounts: 2, ..BenchConfig::ci() };
+    let cfg = BenchConfig {
+        accounts: 2,
+        ..BenchConfig::ci()
+    };
     for env in setup(&cfg, &mut g) {
         state.apply(&env).expect("setup applies");
     }
@@ -305,15 +544,52 @@ fn ranges_in_memory(target: u64) -> (u64, f64, f64) {
     // Top up A1 with fresh serials in large blocks so it can be fragmented to `target` ranges.
     let need = target + 2;
     state
-        .apply(&g.env("reg", Command::SetBudget { jurisdiction: series.jurisdiction().clone(), year: 2026, allowances: 254_000_000 }))
+        .apply(&g.env(
+            "reg",
+            Command::SetBudget {
+                jurisdiction: *series.jurisdiction(),
+                year: 2026,
+                allowances: 254_000_000,
+            },
+        ))
         .expect("budget");
-    state.apply(&g.env("reg", Command::Issue { series: series.clone(), quantity: need, to: acct(0) })).expect("issue");
-    state.apply(&g.env("reg", Command::Allocate { from: acct(0), to: acct(1), legs: g.leg(need) })).expect("allocate");
+    state
+        .apply(&g.env(
+            "reg",
+            Command::Issue {
+                series: series.clone(),
+                quantity: need,
+                to: acct(0),
+            },
+        ))
+        .expect("issue");
+    state
+        .apply(&g.env(
+            "reg",
+            Command::Allocate {
+                from: acct(0),
+                to: acct(1),
+                legs: g.leg(need),
+            },
+        ))
+        .expect("allocate");
     let first = 2 * per + 1; // A1's new serials start after setup's issuance
     let mut s = first + 1;
     while held < target {
         let r = SerialRange::new(s, s).expect("valid");
-        let env = g.env("reg", Command::ExecuteTransfer { from: acct(1), to: acct(2), legs: vec![Leg { series: series.clone(), quantity: None, ranges: vec![r] }], reason: "fragment".into() });
+        let env = g.env(
+            "reg",
+            Command::ExecuteTransfer {
+                from: acct(1),
+                to: acct(2),
+                legs: vec![Leg {
+                    series: series.clone(),
+                    quantity: None,
+                    ranges: vec![r],
+                }],
+                reason: "fragment".into(),
+            },
+        );
         state.apply(&env).expect("fragmenting move applies");
         n += 1;
         s += 2;

@@ -1,7 +1,7 @@
 //! Reading command files (JSON Lines of envelopes). The whole file is parsed before anything is
 //! applied; every syntax error names its line.
 
-use tonne_core::limits::{MAX_LINES_PER_FILE, MAX_LINE_BYTES};
+use tonne_core::limits::{MAX_LINE_BYTES, MAX_LINES_PER_FILE};
 use tonne_registry::Envelope;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,26 +26,39 @@ pub fn parse_jsonl(text: &str) -> Result<Vec<Numbered>, Vec<LineError>> {
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
         if line > MAX_LINES_PER_FILE {
-            errors.push(LineError { line, message: format!("a command file has at most {MAX_LINES_PER_FILE} lines") });
+            errors.push(LineError {
+                line,
+                message: format!("a command file has at most {MAX_LINES_PER_FILE} lines"),
+            });
             break;
         }
         if raw.trim().is_empty() {
             continue;
         }
         if raw.len() > MAX_LINE_BYTES {
-            errors.push(LineError { line, message: format!("line is longer than {MAX_LINE_BYTES} bytes") });
+            errors.push(LineError {
+                line,
+                message: format!("line is longer than {MAX_LINE_BYTES} bytes"),
+            });
             continue;
         }
         match serde_json::from_str::<Envelope>(raw) {
             Ok(env) => out.push((line, env)),
             Err(e) => {
                 if errors.len() < 100 {
-                    errors.push(LineError { line, message: format!("{e} (column {})", e.column()) });
+                    errors.push(LineError {
+                        line,
+                        message: format!("{e} (column {})", e.column()),
+                    });
                 }
             }
         }
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 #[cfg(test)]
@@ -54,7 +67,8 @@ mod tests {
 
     #[test]
     fn errors_name_their_lines_and_nothing_is_returned() {
-        let good = r#"{"v":1,"key":"k1","ts":"2026-01-05T10:00:00Z","actor":"admin","cmd":{"tick":{}}}"#;
+        let good =
+            r#"{"v":1,"key":"k1","ts":"2026-01-05T10:00:00Z","actor":"admin","cmd":{"tick":{}}}"#;
         let text = format!(
             "{good}\n\n{}\n{}\n{}\n",
             r#"{"v":1,"key":"k2","ts":"2026-01-05T10:00:00Z","actor":"admin","cmd":{"issue":{"series":{"jurisdiction":"US-CA","kind":"allowance","vintage":2026},"quantity":-5,"to":"a"}}}"#,
@@ -62,7 +76,10 @@ mod tests {
             "not json"
         );
         let errs = parse_jsonl(&text).unwrap_err();
-        assert_eq!(errs.iter().map(|e| e.line).collect::<Vec<_>>(), vec![3, 4, 5]);
+        assert_eq!(
+            errs.iter().map(|e| e.line).collect::<Vec<_>>(),
+            vec![3, 4, 5]
+        );
         assert!(errs[0].message.contains("-5"), "{}", errs[0]);
         assert_eq!(parse_jsonl(good).unwrap().len(), 1);
     }

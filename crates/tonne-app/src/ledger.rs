@@ -4,7 +4,7 @@ use rustc_hash::FxHashMap;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tonne_registry::command::ReversalSource;
-use tonne_registry::{Command, Effect, Envelope, JournalEntry, Rejection, State, GENESIS_HASH};
+use tonne_registry::{Command, Effect, Envelope, GENESIS_HASH, JournalEntry, Rejection, State};
 use tonne_store::{CommandResult, Commit, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -12,11 +12,19 @@ pub enum AppError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The stored journal does not replay; `tonne verify` says where.
-    #[error("journal entry {seq} does not replay ({check}): {detail}; run `tonne verify` for a full report")]
-    Corrupt { seq: u64, check: &'static str, detail: String },
+    #[error(
+        "journal entry {seq} does not replay ({check}): {detail}; run `tonne verify` for a full report"
+    )]
+    Corrupt {
+        seq: u64,
+        check: &'static str,
+        detail: String,
+    },
     #[error("{0}")]
     Usage(String),
-    #[error("the store is not empty ({0}); the demo builds a new registry and needs an empty store")]
+    #[error(
+        "the store is not empty ({0}); the demo builds a new registry and needs an empty store"
+    )]
     NotEmpty(String),
     #[error("gave up after {0} attempts: other writers kept moving the journal")]
     Contended(u32),
@@ -25,7 +33,10 @@ pub enum AppError {
 /// What happened to one command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Accepted { seq: u64, effects: Vec<Effect> },
+    Accepted {
+        seq: u64,
+        effects: Vec<Effect>,
+    },
     Rejected(Rejection),
     /// A retry: the result stored for this idempotency key, as JSON.
     Replayed(String),
@@ -93,7 +104,10 @@ impl Ledger {
         ledger.catch_up()?;
         let mut keys = FxHashMap::default();
         ledger.store.scan_results(&mut |r: CommandResult| {
-            keys.insert(key_hash(&r.key), u64::from_be_bytes(r.digest[..8].try_into().expect("8 bytes")));
+            keys.insert(
+                key_hash(&r.key),
+                u64::from_be_bytes(r.digest[..8].try_into().expect("8 bytes")),
+            );
         })?;
         ledger.keys = keys;
         ledger.state.track_changes();
@@ -108,7 +122,10 @@ impl Ledger {
     }
     /// Gives the store back (staged commands must have been flushed).
     pub fn into_store(self) -> Box<dyn Store> {
-        debug_assert!(self.pending.results.is_empty(), "flush before giving the store back");
+        debug_assert!(
+            self.pending.results.is_empty(),
+            "flush before giving the store back"
+        );
         self.store
     }
     pub fn store(&mut self) -> &mut dyn Store {
@@ -117,7 +134,12 @@ impl Ledger {
 
     /// Applies journal entries other writers appended after our head.
     fn catch_up(&mut self) -> Result<(), AppError> {
-        crate::replay::replay(self.store.as_mut(), &mut self.state, &mut self.head, crate::replay::Until::Head)
+        crate::replay::replay(
+            self.store.as_mut(),
+            &mut self.state,
+            &mut self.head,
+            crate::replay::Until::Head,
+        )
     }
 
     /// Rebuilds everything from the store (after a failed commit left memory ahead of disk).
@@ -139,7 +161,9 @@ impl Ledger {
             match self.flush() {
                 Ok(()) => return Ok(outcome),
                 // `flush` has already reloaded from the store; try again on the new head.
-                Err(AppError::Store(StoreError::Conflict { .. } | StoreError::KeyTaken(_))) => continue,
+                Err(AppError::Store(StoreError::Conflict { .. } | StoreError::KeyTaken(_))) => {
+                    continue;
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -154,7 +178,10 @@ impl Ledger {
         let max_key = 2 * tonne_core::limits::MAX_ID_LEN;
         if env.key.is_empty() || env.key.len() > max_key || env.key.chars().any(char::is_control) {
             let msg = format!("key must be 1-{max_key} printable characters");
-            return Ok(Outcome::Rejected(Rejection::new(tonne_registry::Code::InvalidField, msg)));
+            return Ok(Outcome::Rejected(Rejection::new(
+                tonne_registry::Code::InvalidField,
+                msg,
+            )));
         }
         let digest = payload_digest(env);
         let kh = key_hash(&env.key);
@@ -184,9 +211,15 @@ impl Ledger {
                 (Outcome::Rejected(r), j, None)
             }
         };
-        self.batch_keys.insert(env.key.clone(), self.pending.results.len());
+        self.batch_keys
+            .insert(env.key.clone(), self.pending.results.len());
         self.keys.insert(kh, short);
-        self.pending.results.push(CommandResult { key: env.key.clone(), digest, seq, result_json });
+        self.pending.results.push(CommandResult {
+            key: env.key.clone(),
+            digest,
+            seq,
+            result_json,
+        });
         Ok(outcome)
     }
 
@@ -218,7 +251,9 @@ impl Ledger {
     /// A reversal names a journal seq; the original command and moves come from the journal.
     fn resolve_reversal(&mut self, env: &Envelope) -> Result<Envelope, AppError> {
         // Any `original` a client supplies is replaced: only the journal is authoritative.
-        let Command::Reverse { seq, reason, .. } = &env.cmd else { return Ok(env.clone()) };
+        let Command::Reverse { seq, reason, .. } = &env.cmd else {
+            return Ok(env.clone());
+        };
         let found = self.pending.entries.iter().find(|e| e.seq == *seq).cloned();
         let entry = match found {
             Some(e) => Some(e),
@@ -226,13 +261,25 @@ impl Ledger {
         };
         let Some(entry) = entry else {
             let mut env = env.clone();
-            env.cmd = Command::Reverse { seq: *seq, reason: reason.clone(), original: None };
+            env.cmd = Command::Reverse {
+                seq: *seq,
+                reason: reason.clone(),
+                original: None,
+            };
             return Ok(env);
         };
-        let (orig, effects) = entry.decode().map_err(|e| AppError::Corrupt { seq: *seq, check: "decode", detail: e.to_string() })?;
+        let (orig, effects) = entry.decode().map_err(|e| AppError::Corrupt {
+            seq: *seq,
+            check: "decode",
+            detail: e.to_string(),
+        })?;
         let source = ReversalSource::from_entry(&self.state, &orig.cmd, &effects);
         let mut env = env.clone();
-        env.cmd = Command::Reverse { seq: *seq, reason: reason.clone(), original: Some(source) };
+        env.cmd = Command::Reverse {
+            seq: *seq,
+            reason: reason.clone(),
+            original: Some(source),
+        };
         Ok(env)
     }
 }
@@ -243,7 +290,10 @@ fn retry_outcome(r: &CommandResult, digest: &[u8; 32]) -> Outcome {
     } else {
         Outcome::Rejected(Rejection::new(
             tonne_registry::Code::IdempotencyConflict,
-            format!("key {:?} was already used for a different command; choose a new key", r.key),
+            format!(
+                "key {:?} was already used for a different command; choose a new key",
+                r.key
+            ),
         ))
     }
 }
@@ -251,15 +301,41 @@ fn retry_outcome(r: &CommandResult, digest: &[u8; 32]) -> Outcome {
 /// Placeholder store while a ledger is being rebuilt; never used.
 struct Detached;
 impl Store for Detached {
-    fn migrate(&mut self) -> Result<(), StoreError> { unreachable!() }
-    fn head(&mut self) -> Result<(u64, [u8; 32]), StoreError> { unreachable!() }
-    fn scan_journal(&mut self, _: u64, _: &mut dyn FnMut(JournalEntry) -> Result<(), StoreError>) -> Result<(), StoreError> { unreachable!() }
-    fn entry(&mut self, _: u64) -> Result<Option<JournalEntry>, StoreError> { unreachable!() }
-    fn commit(&mut self, _: &Commit) -> Result<(), StoreError> { unreachable!() }
-    fn result(&mut self, _: &str) -> Result<Option<CommandResult>, StoreError> { unreachable!() }
-    fn scan_results(&mut self, _: &mut dyn FnMut(CommandResult)) -> Result<(), StoreError> { unreachable!() }
-    fn holdings(&mut self) -> Result<Vec<tonne_registry::export::HoldingRow>, StoreError> { unreachable!() }
-    fn objects(&mut self) -> Result<Vec<tonne_registry::export::ObjectRow>, StoreError> { unreachable!() }
-    fn execute_sql(&mut self, _: &str) -> Result<(), StoreError> { unreachable!() }
-    fn naive(&mut self) -> &mut dyn tonne_store::NaiveLedger { unreachable!() }
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        unreachable!()
+    }
+    fn head(&mut self) -> Result<(u64, [u8; 32]), StoreError> {
+        unreachable!()
+    }
+    fn scan_journal(
+        &mut self,
+        _: u64,
+        _: &mut dyn FnMut(JournalEntry) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        unreachable!()
+    }
+    fn entry(&mut self, _: u64) -> Result<Option<JournalEntry>, StoreError> {
+        unreachable!()
+    }
+    fn commit(&mut self, _: &Commit) -> Result<(), StoreError> {
+        unreachable!()
+    }
+    fn result(&mut self, _: &str) -> Result<Option<CommandResult>, StoreError> {
+        unreachable!()
+    }
+    fn scan_results(&mut self, _: &mut dyn FnMut(CommandResult)) -> Result<(), StoreError> {
+        unreachable!()
+    }
+    fn holdings(&mut self) -> Result<Vec<tonne_registry::export::HoldingRow>, StoreError> {
+        unreachable!()
+    }
+    fn objects(&mut self) -> Result<Vec<tonne_registry::export::ObjectRow>, StoreError> {
+        unreachable!()
+    }
+    fn execute_sql(&mut self, _: &str) -> Result<(), StoreError> {
+        unreachable!()
+    }
+    fn naive(&mut self) -> &mut dyn tonne_store::NaiveLedger {
+        unreachable!()
+    }
 }

@@ -5,15 +5,18 @@ use crate::ledger::AppError;
 use tonne_store::Store;
 
 pub fn open_store(url: &str) -> Result<Box<dyn Store>, AppError> {
-    let mut store: Box<dyn Store> = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Box::new(tonne_store_postgres::PgStore::connect(url)?)
-    } else {
-        let path = url.strip_prefix("sqlite://").unwrap_or(url);
-        if path.is_empty() {
-            return Err(AppError::Usage("--db needs a file path, sqlite://PATH or postgres://URL".into()));
-        }
-        Box::new(tonne_store_sqlite::SqliteStore::open(path)?)
-    };
+    let mut store: Box<dyn Store> =
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Box::new(tonne_store_postgres::PgStore::connect(url)?)
+        } else {
+            let path = url.strip_prefix("sqlite://").unwrap_or(url);
+            if path.is_empty() {
+                return Err(AppError::Usage(
+                    "--db needs a file path, sqlite://PATH or postgres://URL".into(),
+                ));
+            }
+            Box::new(tonne_store_sqlite::SqliteStore::open(path)?)
+        };
     store.migrate()?;
     Ok(store)
 }

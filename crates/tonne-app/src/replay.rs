@@ -38,34 +38,67 @@ const CHUNK: usize = 1_024;
 
 /// Chain check and decoding of one entry after `head`.
 fn check_and_decode(head: &mut (u64, [u8; 32]), e: JournalEntry) -> Result<Decoded, AppError> {
-    let bad = |check: &'static str, detail: String| AppError::Corrupt { seq: e.seq, check, detail };
+    let bad = |check: &'static str, detail: String| AppError::Corrupt {
+        seq: e.seq,
+        check,
+        detail,
+    };
     if e.seq != head.0 + 1 {
         // The first bad seq is the one that should have come next (missing or out of place).
         let detail = format!("expected seq {}, found {}", head.0 + 1, e.seq);
-        return Err(AppError::Corrupt { seq: head.0 + 1, check: "chain", detail });
+        return Err(AppError::Corrupt {
+            seq: head.0 + 1,
+            check: "chain",
+            detail,
+        });
     }
     if e.prev_hash != head.1 {
-        return Err(bad("chain", "prev_hash does not match the previous entry's hash".into()));
+        return Err(bad(
+            "chain",
+            "prev_hash does not match the previous entry's hash".into(),
+        ));
     }
     if e.compute_hash() != e.hash {
-        return Err(bad("chain", "hash does not match the entry's contents".into()));
+        return Err(bad(
+            "chain",
+            "hash does not match the entry's contents".into(),
+        ));
     }
     let (env, effects) = e.decode().map_err(|x| bad("decode", x.to_string()))?;
     *head = (e.seq, e.hash);
-    Ok(Decoded { seq: e.seq, hash: e.hash, env, effects })
+    Ok(Decoded {
+        seq: e.seq,
+        hash: e.hash,
+        env,
+        effects,
+    })
 }
 
 fn apply_decoded(state: &mut State, d: Decoded) -> Result<(), AppError> {
-    let bad = |check: &'static str, detail: String| AppError::Corrupt { seq: d.seq, check, detail };
-    let effects = state.apply(&d.env).map_err(|r| bad("replay", format!("the command is now rejected: {r}")))?;
+    let bad = |check: &'static str, detail: String| AppError::Corrupt {
+        seq: d.seq,
+        check,
+        detail,
+    };
+    let effects = state
+        .apply(&d.env)
+        .map_err(|r| bad("replay", format!("the command is now rejected: {r}")))?;
     if effects != d.effects {
-        return Err(bad("effects", "recorded effects differ from the command's effects on replay".into()));
+        return Err(bad(
+            "effects",
+            "recorded effects differ from the command's effects on replay".into(),
+        ));
     }
     Ok(())
 }
 
 /// Replays entries after `head` into `state`, advancing `head`.
-pub fn replay(store: &mut dyn Store, state: &mut State, head: &mut (u64, [u8; 32]), until: Until) -> Result<(), AppError> {
+pub fn replay(
+    store: &mut dyn Store,
+    state: &mut State,
+    head: &mut (u64, [u8; 32]),
+    until: Until,
+) -> Result<(), AppError> {
     let (tx, rx) = sync_channel::<Result<Vec<Decoded>, AppError>>(8);
     let start = *head;
     std::thread::scope(|scope| {
@@ -84,7 +117,11 @@ pub fn replay(store: &mut dyn Store, state: &mut State, head: &mut (u64, [u8; 32
                         return Err(StoreError::Corrupt(STOP.into()));
                     }
                 }
-                if buf.len() == CHUNK && tx.send(Ok(std::mem::replace(&mut buf, Vec::with_capacity(CHUNK)))).is_err() {
+                if buf.len() == CHUNK
+                    && tx
+                        .send(Ok(std::mem::replace(&mut buf, Vec::with_capacity(CHUNK))))
+                        .is_err()
+                {
                     return Err(StoreError::Corrupt(STOP.into())); // the applier stopped
                 }
                 Ok(())

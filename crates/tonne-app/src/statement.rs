@@ -2,10 +2,10 @@
 //! computed by replaying the journal up to that point.
 
 use crate::ledger::AppError;
-use crate::replay::{replay, Until};
+use crate::replay::{Until, replay};
 use serde::Serialize;
 use tonne_core::{AccountId, Timestamp};
-use tonne_registry::{State, GENESIS_HASH};
+use tonne_registry::{GENESIS_HASH, State};
 use tonne_store::Store;
 
 #[derive(Debug, Clone, Copy)]
@@ -46,16 +46,38 @@ pub fn state_as_of(store: &mut dyn Store, as_of: AsOf) -> Result<(State, u64), A
 }
 
 pub fn statement(state: &State, seq: u64, account: &AccountId) -> Result<Statement, AppError> {
-    let acc = state.accounts.get(account).ok_or_else(|| AppError::Usage(format!("account {account} does not exist at seq {seq}")))?;
+    let acc = state
+        .accounts
+        .get(account)
+        .ok_or_else(|| AppError::Usage(format!("account {account} does not exist at seq {seq}")))?;
     let mut lines = Vec::new();
     for (series, (held, escrowed)) in state.balances(account) {
-        let mut ranges: Vec<String> = acc.holdings.get(&series).map(|s| s.iter().map(|r| r.to_string()).collect()).unwrap_or_default();
-        for t in state.open_transfers.iter().filter_map(|t| state.transfers.get(t)).filter(|t| &t.from == account) {
+        let mut ranges: Vec<String> = acc
+            .holdings
+            .get(&series)
+            .map(|s| s.iter().map(|r| r.to_string()).collect())
+            .unwrap_or_default();
+        for t in state
+            .open_transfers
+            .iter()
+            .filter_map(|t| state.transfers.get(t))
+            .filter(|t| &t.from == account)
+        {
             if let Some(s) = t.escrow.get(&series) {
                 ranges.extend(s.iter().map(|r| format!("{r} (escrow)")));
             }
         }
-        lines.push(Line { series: series.to_string(), held: held + escrowed, escrowed, ranges });
+        lines.push(Line {
+            series: series.to_string(),
+            held: held + escrowed,
+            escrowed,
+            ranges,
+        });
     }
-    Ok(Statement { account: account.to_string(), as_of_seq: seq, as_of_ts: state.last_ts, lines })
+    Ok(Statement {
+        account: account.to_string(),
+        as_of_seq: seq,
+        as_of_ts: state.last_ts,
+        lines,
+    })
 }

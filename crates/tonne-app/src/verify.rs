@@ -4,11 +4,11 @@
 //! rows equal the replayed state.
 
 use crate::ledger::AppError;
-use crate::replay::{replay, Until};
+use crate::replay::{Until, replay};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tonne_core::{RangeSet, SerialRange, SeriesKey};
-use tonne_registry::{State, GENESIS_HASH};
+use tonne_registry::{GENESIS_HASH, State};
 use tonne_store::Store;
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -47,16 +47,25 @@ pub fn verify(store: &mut dyn Store) -> Result<VerifyReport, AppError> {
     };
     match outcome {
         Ok(()) => {}
-        Err(AppError::Corrupt { seq, check, detail }) => return Ok(fail(report, Some(seq), check, detail)),
+        Err(AppError::Corrupt { seq, check, detail }) => {
+            return Ok(fail(report, Some(seq), check, detail));
+        }
         // A row that cannot even be read as a journal entry (e.g. a negative seq or a short hash).
-        Err(AppError::Store(e)) => return Ok(fail(report, Some(head.0 + 1), "chain", e.to_string())),
+        Err(AppError::Store(e)) => {
+            return Ok(fail(report, Some(head.0 + 1), "chain", e.to_string()));
+        }
         Err(e) => return Err(e),
     }
     if let Err((check, detail)) = check_invariants(&state) {
         return Ok(fail(report, None, check, detail));
     }
     for (series, issued) in &state.series {
-        let k = format!("{}/{}/{}", series.jurisdiction(), series.kind().code(), series.vintage().map_or("NV".into(), |v| v.to_string()));
+        let k = format!(
+            "{}/{}/{}",
+            series.jurisdiction(),
+            series.kind().code(),
+            series.vintage().map_or("NV".into(), |v| v.to_string())
+        );
         *report.issued.entry(k).or_default() += issued;
     }
     let stored = store.holdings()?;
@@ -66,20 +75,53 @@ pub fn verify(store: &mut dyn Store) -> Result<VerifyReport, AppError> {
         match RangeSet::parse_text(&h.ranges) {
             Ok(set) if set.count() == h.serials && h.serials > 0 => {}
             Ok(set) => {
-                let detail = format!("stored {} at {} claims {} serials but lists {}", h.series, h.location, h.serials, set.count());
+                let detail = format!(
+                    "stored {} at {} claims {} serials but lists {}",
+                    h.series,
+                    h.location,
+                    h.serials,
+                    set.count()
+                );
                 return Ok(fail(report, None, "negative", detail));
             }
-            Err(e) => return Ok(fail(report, None, "negative", format!("stored {} at {}: {e}", h.series, h.location))),
+            Err(e) => {
+                return Ok(fail(
+                    report,
+                    None,
+                    "negative",
+                    format!("stored {} at {}: {e}", h.series, h.location),
+                ));
+            }
         }
     }
     let rows = state.holding_rows();
-    if let Some(d) = first_difference(&rows, &stored, |h| format!("{} at {} ({} serials: {})", h.series, h.location, h.serials, clip(&h.ranges))) {
-        return Ok(fail(report, None, "state", format!("stored holdings differ from the replayed journal: {d}")));
+    if let Some(d) = first_difference(&rows, &stored, |h| {
+        format!(
+            "{} at {} ({} serials: {})",
+            h.series,
+            h.location,
+            h.serials,
+            clip(&h.ranges)
+        )
+    }) {
+        return Ok(fail(
+            report,
+            None,
+            "state",
+            format!("stored holdings differ from the replayed journal: {d}"),
+        ));
     }
     let objects = state.object_rows();
     let stored_objects = store.objects()?;
-    if let Some(d) = first_difference(&objects, &stored_objects, |o| format!("{} {}", o.kind, o.id)) {
-        return Ok(fail(report, None, "state", format!("stored objects differ from the replayed journal: {d}")));
+    if let Some(d) = first_difference(&objects, &stored_objects, |o| {
+        format!("{} {}", o.kind, o.id)
+    }) {
+        return Ok(fail(
+            report,
+            None,
+            "state",
+            format!("stored objects differ from the replayed journal: {d}"),
+        ));
     }
     Ok(report)
 }
@@ -90,17 +132,30 @@ pub fn check_invariants(state: &State) -> Result<(), (&'static str, String)> {
     let mut by_series: BTreeMap<&SeriesKey, Vec<(SerialRange, String)>> = BTreeMap::new();
     for (id, acc) in &state.accounts {
         for (s, set) in &acc.holdings {
-            by_series.entry(s).or_default().extend(set.iter().map(|r| (r, format!("account:{id}"))));
+            by_series
+                .entry(s)
+                .or_default()
+                .extend(set.iter().map(|r| (r, format!("account:{id}"))));
         }
     }
     for id in &state.open_transfers {
         for (s, set) in &state.transfers[id].escrow {
-            by_series.entry(s).or_default().extend(set.iter().map(|r| (r, format!("escrow:{id}"))));
+            by_series
+                .entry(s)
+                .or_default()
+                .extend(set.iter().map(|r| (r, format!("escrow:{id}"))));
         }
     }
-    for (map, name) in [(&state.retired, "retired"), (&state.cancelled, "cancelled"), (&state.invalidated, "invalidated")] {
+    for (map, name) in [
+        (&state.retired, "retired"),
+        (&state.cancelled, "cancelled"),
+        (&state.invalidated, "invalidated"),
+    ] {
         for (s, set) in map {
-            by_series.entry(s).or_default().extend(set.iter().map(|r| (r, name.to_string())));
+            by_series
+                .entry(s)
+                .or_default()
+                .extend(set.iter().map(|r| (r, name.to_string())));
         }
     }
     for (series, issued) in &state.series {
@@ -109,18 +164,30 @@ pub fn check_invariants(state: &State) -> Result<(), (&'static str, String)> {
         let mut found = 0u64;
         for w in ranges.windows(2) {
             if w[0].0.end() >= w[1].0.start() {
-                return Err(("overlap", format!("{series} serials {} at {} overlap {} at {}", w[0].0, w[0].1, w[1].0, w[1].1)));
+                return Err((
+                    "overlap",
+                    format!(
+                        "{series} serials {} at {} overlap {} at {}",
+                        w[0].0, w[0].1, w[1].0, w[1].1
+                    ),
+                ));
             }
         }
         for (r, _) in &ranges {
             found += r.len();
         }
         if found != *issued || ranges.last().is_some_and(|(r, _)| r.end() > *issued) {
-            return Err(("conservation", format!("{series}: {issued} issued but {found} accounted for")));
+            return Err((
+                "conservation",
+                format!("{series}: {issued} issued but {found} accounted for"),
+            ));
         }
     }
     if let Some((series, _)) = by_series.into_iter().next() {
-        return Err(("conservation", format!("{series} is held but was never issued")));
+        return Err((
+            "conservation",
+            format!("{series} is held but was never issued"),
+        ));
     }
     Ok(())
 }
@@ -132,7 +199,11 @@ fn clip(s: &str) -> &str {
     }
 }
 
-fn first_difference<T: PartialEq + Ord>(want: &[T], got: &[T], show: impl Fn(&T) -> String) -> Option<String> {
+fn first_difference<T: PartialEq + Ord>(
+    want: &[T],
+    got: &[T],
+    show: impl Fn(&T) -> String,
+) -> Option<String> {
     let (mut i, mut j) = (0, 0);
     while i < want.len() || j < got.len() {
         match (want.get(i), got.get(j)) {
@@ -141,7 +212,9 @@ fn first_difference<T: PartialEq + Ord>(want: &[T], got: &[T], show: impl Fn(&T)
                 j += 1;
             }
             (Some(a), Some(b)) if a < b => return Some(format!("missing or altered: {}", show(a))),
-            (Some(_), Some(b)) | (None, Some(b)) => return Some(format!("unexpected or altered: {}", show(b))),
+            (Some(_), Some(b)) | (None, Some(b)) => {
+                return Some(format!("unexpected or altered: {}", show(b)));
+            }
             (Some(a), None) => return Some(format!("missing: {}", show(a))),
             (None, None) => unreachable!(),
         }

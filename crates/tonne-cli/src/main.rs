@@ -1,13 +1,13 @@
 //! `tonne`: the registry's command line. Errors are reported with `anyhow` here, at the edge.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use serde_json::json;
 use std::io::Write;
 use std::process::ExitCode;
 use tonne_app::commands::parse_jsonl;
-use tonne_app::statement::{state_as_of, statement, AsOf};
-use tonne_app::{bench, demo, open_store, Ledger, Outcome};
+use tonne_app::statement::{AsOf, state_as_of, statement};
+use tonne_app::{Ledger, Outcome, bench, demo, open_store};
 use tonne_core::{AccountId, Timestamp};
 
 // The ledger allocates and frees many small objects, often across the replay threads; mimalloc
@@ -18,7 +18,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const DEFAULT_DB: &str = "tonne.db";
 
 #[derive(Parser)]
-#[command(name = "tonne", version, about = "Tonne: an open, linkable carbon-market registry and MRV platform")]
+#[command(
+    name = "tonne",
+    version,
+    about = "Tonne: an open, linkable carbon-market registry and MRV platform"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Cmd,
@@ -144,18 +148,33 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 print!("{}", demo::render(&summary));
                 let report = tonne_app::verify::verify(ledger.store())?;
-                println!("Verify: {}", if report.ok { "ok — journal replays to the stored state" } else { "FAILED" });
+                println!(
+                    "Verify: {}",
+                    if report.ok {
+                        "ok — journal replays to the stored state"
+                    } else {
+                        "FAILED"
+                    }
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Apply { file, db, json, commit_every } => apply(&file, &db, json, commit_every as usize),
+        Cmd::Apply {
+            file,
+            db,
+            json,
+            commit_every,
+        } => apply(&file, &db, json, commit_every as usize),
         Cmd::Verify { db, json } => {
             let mut store = open_store(&db).with_context(|| format!("opening {db}"))?;
             let r = tonne_app::verify::verify(store.as_mut())?;
             if json {
                 println!("{}", serde_json::to_string(&r)?);
             } else if r.ok {
-                println!("ok: {} journal entries replay to the stored state; head {}", r.entries, r.head_hash);
+                println!(
+                    "ok: {} journal entries replay to the stored state; head {}",
+                    r.entries, r.head_hash
+                );
             } else {
                 println!(
                     "FAILED check {}: {} (first bad seq: {})",
@@ -164,9 +183,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     r.first_bad_seq.map_or("-".into(), |s| s.to_string())
                 );
             }
-            Ok(if r.ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if r.ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
-        Cmd::Balances { db, account, as_of_seq, as_of, json } => {
+        Cmd::Balances {
+            db,
+            account,
+            as_of_seq,
+            as_of,
+            json,
+        } => {
             let mut store = open_store(&db)?;
             let at = match (as_of_seq, as_of) {
                 (Some(s), _) => AsOf::Seq(s),
@@ -182,20 +211,31 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     v
                 }
             };
-            let statements = accounts.iter().map(|a| statement(&state, seq, a)).collect::<Result<Vec<_>, _>>()?;
+            let statements = accounts
+                .iter()
+                .map(|a| statement(&state, seq, a))
+                .collect::<Result<Vec<_>, _>>()?;
             if json {
                 println!("{}", serde_json::to_string(&statements)?);
             } else {
                 println!("as of journal seq {seq}");
                 for s in statements {
                     for l in &s.lines {
-                        println!("  {:<12} {:<26} {:>12}  {}", s.account, l.series, l.held, l.ranges.join(" "));
+                        println!(
+                            "  {:<12} {:<26} {:>12}  {}",
+                            s.account,
+                            l.series,
+                            l.held,
+                            l.ranges.join(" ")
+                        );
                     }
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Journal { what: JournalCmd::Head { db, json } } => {
+        Cmd::Journal {
+            what: JournalCmd::Head { db, json },
+        } => {
             let mut store = open_store(&db)?;
             let (seq, hash) = store.head()?;
             if json {
@@ -205,7 +245,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Journal { what: JournalCmd::Show { db, from, limit, json } } => {
+        Cmd::Journal {
+            what:
+                JournalCmd::Show {
+                    db,
+                    from,
+                    limit,
+                    json,
+                },
+        } => {
             let mut store = open_store(&db)?;
             let mut out = std::io::stdout().lock();
             let mut shown = 0;
@@ -230,8 +278,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Bench { what: BenchCmd::Ledger { db, json, transfers } } => {
-            let mut cfg = if std::env::var("TONNE_BENCH_SCALE").as_deref() == Ok("ci") { bench::BenchConfig::ci() } else { bench::BenchConfig::full() };
+        Cmd::Bench {
+            what:
+                BenchCmd::Ledger {
+                    db,
+                    json,
+                    transfers,
+                },
+        } => {
+            let mut cfg = if std::env::var("TONNE_BENCH_SCALE").as_deref() == Ok("ci") {
+                bench::BenchConfig::ci()
+            } else {
+                bench::BenchConfig::full()
+            };
             if let Some(t) = transfers {
                 cfg.transfers = t;
             }
@@ -239,7 +298,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let url = match db {
                 Some(u) => u,
                 None => {
-                    tmp = std::env::temp_dir().join(format!("tonne-bench-{}.db", std::process::id()));
+                    tmp =
+                        std::env::temp_dir().join(format!("tonne-bench-{}.db", std::process::id()));
                     tmp.to_string_lossy().into_owned()
                 }
             };
@@ -253,14 +313,39 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string(&r)?);
             } else {
                 println!("store: {} ({} journal entries)", r.store, r.journal_entries);
-                println!("batched durable commits     {:>12.0} transfers/s", r.batched_tps);
-                println!("one durable commit each     {:>12.0} transfers/s", r.single_commit_tps);
-                println!("naive SQL baseline          {:>12.0} transfers/s  (batched is {:.0}x)", r.naive_baseline_tps, r.batched_tps / r.naive_baseline_tps);
-                println!("request/confirm/accept      {:>12.0} commands/s", r.commands_per_s);
-                println!("replay (open)               {:>12.0} entries/s", r.replay_entries_per_s);
-                println!("verify                      {:>12.0} entries/s", r.verify_entries_per_s);
-                println!("in-memory apply             {:>12.0} transfers/s", r.in_memory_tps);
-                println!("{} serial ranges held in {:.0} MB; peak RSS {:.0} MB", r.ranges_held, r.ranges_mb, r.peak_rss_mb);
+                println!(
+                    "batched durable commits     {:>12.0} transfers/s",
+                    r.batched_tps
+                );
+                println!(
+                    "one durable commit each     {:>12.0} transfers/s",
+                    r.single_commit_tps
+                );
+                println!(
+                    "naive SQL baseline          {:>12.0} transfers/s  (batched is {:.0}x)",
+                    r.naive_baseline_tps,
+                    r.batched_tps / r.naive_baseline_tps
+                );
+                println!(
+                    "request/confirm/accept      {:>12.0} commands/s",
+                    r.commands_per_s
+                );
+                println!(
+                    "replay (open)               {:>12.0} entries/s",
+                    r.replay_entries_per_s
+                );
+                println!(
+                    "verify                      {:>12.0} entries/s",
+                    r.verify_entries_per_s
+                );
+                println!(
+                    "in-memory apply             {:>12.0} transfers/s",
+                    r.in_memory_tps
+                );
+                println!(
+                    "{} serial ranges held in {:.0} MB; peak RSS {:.0} MB",
+                    r.ranges_held, r.ranges_mb, r.peak_rss_mb
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -270,7 +355,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
 /// The first of tonne-demo.db, tonne-demo-2.db, … that does not exist yet.
 fn fresh_demo_path() -> String {
     (1..)
-        .map(|n| if n == 1 { "tonne-demo.db".to_string() } else { format!("tonne-demo-{n}.db") })
+        .map(|n| {
+            if n == 1 {
+                "tonne-demo.db".to_string()
+            } else {
+                format!("tonne-demo-{n}.db")
+            }
+        })
         .find(|p| !std::path::Path::new(p).exists())
         .expect("some name is free")
 }
@@ -282,12 +373,18 @@ fn apply(file: &str, db: &str, json: bool, commit_every: usize) -> Result<ExitCo
         Err(errors) => {
             for e in &errors {
                 if json {
-                    println!("{}", json!({"line": e.line, "ok": false, "error": "syntax", "message": e.message}));
+                    println!(
+                        "{}",
+                        json!({"line": e.line, "ok": false, "error": "syntax", "message": e.message})
+                    );
                 } else {
                     eprintln!("{file}:{e}");
                 }
             }
-            eprintln!("{} line(s) are malformed; nothing was applied", errors.len());
+            eprintln!(
+                "{} line(s) are malformed; nothing was applied",
+                errors.len()
+            );
             return Ok(ExitCode::from(2));
         }
     };
@@ -295,7 +392,9 @@ fn apply(file: &str, db: &str, json: bool, commit_every: usize) -> Result<ExitCo
     let mut out = std::io::stdout().lock();
     let mut pending: Vec<(usize, String, Outcome)> = Vec::new();
     let mut rejected = 0usize;
-    let emit = |pending: &mut Vec<(usize, String, Outcome)>, out: &mut std::io::StdoutLock<'_>| -> Result<()> {
+    let emit = |pending: &mut Vec<(usize, String, Outcome)>,
+                out: &mut std::io::StdoutLock<'_>|
+     -> Result<()> {
         for (line, key, o) in pending.drain(..) {
             let mut v = o.to_json();
             v["line"] = json!(line);
@@ -306,7 +405,10 @@ fn apply(file: &str, db: &str, json: bool, commit_every: usize) -> Result<ExitCo
                 match &o {
                     Outcome::Accepted { seq, .. } => writeln!(out, "line {line}: ok, seq {seq}")?,
                     Outcome::Rejected(r) => writeln!(out, "line {line}: rejected {r}")?,
-                    Outcome::Replayed(_) => writeln!(out, "line {line}: already applied (key {key}); stored result {v}")?,
+                    Outcome::Replayed(_) => writeln!(
+                        out,
+                        "line {line}: already applied (key {key}); stored result {v}"
+                    )?,
                 }
             }
         }
@@ -314,7 +416,11 @@ fn apply(file: &str, db: &str, json: bool, commit_every: usize) -> Result<ExitCo
         Ok(())
     };
     for (line, env) in &commands {
-        let outcome = if commit_every == 1 { ledger.execute(env)? } else { ledger.stage(env)? };
+        let outcome = if commit_every == 1 {
+            ledger.execute(env)?
+        } else {
+            ledger.stage(env)?
+        };
         // A replayed refusal is still a refusal for the caller's exit code.
         let refused = match &outcome {
             Outcome::Rejected(_) => true,
@@ -331,7 +437,16 @@ fn apply(file: &str, db: &str, json: bool, commit_every: usize) -> Result<ExitCo
     ledger.flush()?;
     emit(&mut pending, &mut out)?;
     if !json {
-        eprintln!("{} command(s): {} applied or replayed, {} rejected", commands.len(), commands.len() - rejected, rejected);
+        eprintln!(
+            "{} command(s): {} applied or replayed, {} rejected",
+            commands.len(),
+            commands.len() - rejected,
+            rejected
+        );
     }
-    Ok(if rejected > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if rejected > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -45,15 +45,27 @@ impl Calendar {
             .collect::<Result<_, _>>()?;
         let year_starts = (FIRST_YEAR..=LAST_YEAR)
             .map(|y| {
-                let midnight = NaiveDate::from_ymd_opt(y, 1, 1).expect("valid").and_hms_opt(0, 0, 0).expect("valid");
-                tz.from_local_datetime(&midnight).earliest().map_or_else(|| midnight.and_utc().timestamp_millis(), |d| d.timestamp_millis())
+                let midnight = NaiveDate::from_ymd_opt(y, 1, 1)
+                    .expect("valid")
+                    .and_hms_opt(0, 0, 0)
+                    .expect("valid");
+                tz.from_local_datetime(&midnight).earliest().map_or_else(
+                    || midnight.and_utc().timestamp_millis(),
+                    |d| d.timestamp_millis(),
+                )
             })
             .collect();
-        Ok(Self { tz, holidays, year_starts })
+        Ok(Self {
+            tz,
+            holidays,
+            year_starts,
+        })
     }
 
     pub fn local_date(&self, t: Timestamp) -> NaiveDate {
-        self.tz.from_utc_datetime(&t.to_datetime().naive_utc()).date_naive()
+        self.tz
+            .from_utc_datetime(&t.to_datetime().naive_utc())
+            .date_naive()
     }
 
     /// The compliance year an instant falls in, in the jurisdiction's local time.
@@ -114,7 +126,13 @@ mod tests {
         let cal = Calendar::new("America/Los_Angeles", &[]).unwrap();
         let t = Timestamp::parse("2027-01-01T03:00:00Z").unwrap(); // still 2026 in California
         assert_eq!(cal.year(t), 2026);
-        assert_eq!(cal.year(Timestamp::parse("2027-01-01T08:00:00Z").unwrap()), 2027);
-        assert_eq!(cal.year(Timestamp::parse("2027-01-01T07:59:59.999Z").unwrap()), 2026);
+        assert_eq!(
+            cal.year(Timestamp::parse("2027-01-01T08:00:00Z").unwrap()),
+            2027
+        );
+        assert_eq!(
+            cal.year(Timestamp::parse("2027-01-01T07:59:59.999Z").unwrap()),
+            2026
+        );
     }
 }

@@ -56,7 +56,9 @@ macro_rules! id_type {
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                d.deserialize_str(crate::id::StrVisitor(|s: &str| Self::parse(s).map_err(|e| e.to_string())))
+                d.deserialize_str(crate::id::StrVisitor(|s: &str| {
+                    Self::parse(s).map_err(|e| e.to_string())
+                }))
             }
         }
     };
@@ -89,8 +91,14 @@ mod tests {
     #[test]
     fn ids_validate() {
         assert!(AccountId::parse("CA-1234-H").is_ok());
-        assert_eq!(AccountId::parse(""), Err(IdError::Empty { what: "account id" }));
-        assert!(matches!(AccountId::parse("a b"), Err(IdError::BadChar { found: ' ', .. })));
+        assert_eq!(
+            AccountId::parse(""),
+            Err(IdError::Empty { what: "account id" })
+        );
+        assert!(matches!(
+            AccountId::parse("a b"),
+            Err(IdError::BadChar { found: ' ', .. })
+        ));
         assert!(AccountId::parse(&"x".repeat(65)).is_err());
         let e: Result<AccountId, _> = serde_json::from_str("\"bad/id\"");
         assert!(e.is_err());

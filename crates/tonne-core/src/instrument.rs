@@ -27,7 +27,10 @@ pub enum InstrumentError {
     #[error("vintage {0} is outside {MIN_VINTAGE}..={MAX_VINTAGE}")]
     Vintage(u16),
     #[error("{kind} {problem}")]
-    Series { kind: &'static str, problem: &'static str },
+    Series {
+        kind: &'static str,
+        problem: &'static str,
+    },
     #[error("project id {0:?} must be 1-{MAX_ID_LEN} letters, digits, '-', '_' or '.'")]
     Project(String),
     #[error("series {0:?} is not JUR/KIND/VINTAGE|NV[/PROJECT]")]
@@ -40,13 +43,21 @@ impl JurisdictionCode {
         let country = b.len() >= 2 && b[..2].iter().all(u8::is_ascii_uppercase);
         let sub_ok = match b.len() {
             2 => true,
-            4..=6 => b[2] == b'-' && b[3..].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()),
+            4..=6 => {
+                b[2] == b'-'
+                    && b[3..]
+                        .iter()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            }
             _ => false,
         };
         if country && sub_ok {
             let mut bytes = [0u8; 6];
             bytes[..b.len()].copy_from_slice(b);
-            Ok(Self { bytes, len: b.len() as u8 })
+            Ok(Self {
+                bytes,
+                len: b.len() as u8,
+            })
         } else {
             Err(InstrumentError::Jurisdiction(s.to_owned()))
         }
@@ -70,7 +81,9 @@ impl Serialize for JurisdictionCode {
 
 impl<'de> Deserialize<'de> for JurisdictionCode {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_str(crate::id::StrVisitor(|s: &str| Self::parse(s).map_err(|e| e.to_string())))
+        d.deserialize_str(crate::id::StrVisitor(|s: &str| {
+            Self::parse(s).map_err(|e| e.to_string())
+        }))
     }
 }
 
@@ -140,7 +153,12 @@ impl SeriesKey {
         vintage: Option<u16>,
         project: Option<String>,
     ) -> Result<Self, InstrumentError> {
-        Self::build(jurisdiction, kind, vintage, project.map(CompactString::from))
+        Self::build(
+            jurisdiction,
+            kind,
+            vintage,
+            project.map(CompactString::from),
+        )
     }
 
     fn build(
@@ -154,7 +172,12 @@ impl SeriesKey {
         {
             return Err(InstrumentError::Vintage(v));
         }
-        let err = |problem| Err(InstrumentError::Series { kind: kind_name(kind), problem });
+        let err = |problem| {
+            Err(InstrumentError::Series {
+                kind: kind_name(kind),
+                problem,
+            })
+        };
         match kind {
             InstrumentKind::Allowance if vintage.is_none() => return err("needs a vintage"),
             InstrumentKind::PriceCeilingUnit if vintage.is_some() => {
@@ -171,12 +194,18 @@ impl SeriesKey {
         if let Some(p) = &project {
             let ok = !p.is_empty()
                 && p.len() <= MAX_ID_LEN
-                && p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
             if !ok {
                 return Err(InstrumentError::Project(p.to_string()));
             }
         }
-        Ok(Self { jurisdiction, kind, vintage, project })
+        Ok(Self {
+            jurisdiction,
+            kind,
+            vintage,
+            project,
+        })
     }
 
     /// Parses the text form `US-CA/ALW/2024`, `CA-QC/RSV/NV`, `US-CA/OFF/2021/CAFR5001`.
@@ -302,7 +331,12 @@ mod tests {
     fn series_rules_and_text_form() {
         let s = SeriesKey::parse("US-CA/ALW/2024").unwrap();
         assert_eq!(s.to_string(), "US-CA/ALW/2024");
-        assert_eq!(SeriesKey::parse("US-CA/OFF/2021/CAFR5001").unwrap().project(), Some("CAFR5001"));
+        assert_eq!(
+            SeriesKey::parse("US-CA/OFF/2021/CAFR5001")
+                .unwrap()
+                .project(),
+            Some("CAFR5001")
+        );
         assert!(SeriesKey::parse("US-CA/ALW/NV").is_err());
         assert!(SeriesKey::parse("US-CA/PCU/2024").is_err());
         assert!(SeriesKey::parse("US-CA/ALW/2024/P1").is_err());

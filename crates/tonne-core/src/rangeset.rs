@@ -63,7 +63,8 @@ impl RangeSet {
     }
 
     pub fn contains(&self, r: SerialRange) -> bool {
-        self.containing(r.start()).is_some_and(|(_, e)| e >= r.end())
+        self.containing(r.start())
+            .is_some_and(|(_, e)| e >= r.end())
     }
 
     /// True when no serial of `r` is in the set.
@@ -117,7 +118,10 @@ impl RangeSet {
     /// The lowest `qty` serials, without removing them.
     pub fn lowest(&self, qty: u64) -> Result<Vec<SerialRange>, RangeSetError> {
         if qty > self.count {
-            return Err(RangeSetError::Insufficient { wanted: qty, held: self.count });
+            return Err(RangeSetError::Insufficient {
+                wanted: qty,
+                held: self.count,
+            });
         }
         let mut out = Vec::new();
         let mut left = qty;
@@ -135,7 +139,10 @@ impl RangeSet {
     /// Serials of this set that lie within `r` (used to find invalidated serials wherever held).
     pub fn intersect(&self, r: SerialRange) -> Vec<SerialRange> {
         let mut out = Vec::new();
-        let first = self.containing(r.start()).map(|(s, _)| s).unwrap_or(r.start());
+        let first = self
+            .containing(r.start())
+            .map(|(s, _)| s)
+            .unwrap_or(r.start());
         for (&s, &e) in self.ranges.range(first..=r.end()) {
             let (a, b) = (s.max(r.start()), e.min(r.end()));
             if a <= b {
@@ -178,10 +185,15 @@ impl RangeSet {
                 Some((a, b)) => (a, b),
                 None => (part, part),
             };
-            let parse = |x: &str| x.parse::<u64>().map_err(|_| format!("{part:?} is not a serial range"));
+            let parse = |x: &str| {
+                x.parse::<u64>()
+                    .map_err(|_| format!("{part:?} is not a serial range"))
+            };
             let r = SerialRange::new(parse(a)?, parse(b)?).map_err(|e| e.to_string())?;
             if last_end.is_some_and(|e| e + 1 >= r.start()) {
-                return Err(format!("{r} is out of order, overlaps or touches the range before it"));
+                return Err(format!(
+                    "{r} is out of order, overlaps or touches the range before it"
+                ));
             }
             last_end = Some(r.end());
             set.ranges.insert(r.start(), r.end());
@@ -208,11 +220,23 @@ mod tests {
         set.remove(r(40, 60)).unwrap();
         assert_eq!(set.iter().collect::<Vec<_>>(), vec![r(1, 39), r(61, 100)]);
         assert_eq!(set.count(), 79);
-        assert_eq!(set.insert(r(39, 45)), Err(RangeSetError::Overlap(r(39, 45))));
-        assert_eq!(set.remove(r(30, 45)), Err(RangeSetError::NotHeld(r(30, 45))));
+        assert_eq!(
+            set.insert(r(39, 45)),
+            Err(RangeSetError::Overlap(r(39, 45)))
+        );
+        assert_eq!(
+            set.remove(r(30, 45)),
+            Err(RangeSetError::NotHeld(r(30, 45)))
+        );
         set.insert(r(40, 60)).unwrap();
         assert_eq!(set.range_count(), 1);
-        assert_eq!(set.lowest(150), Err(RangeSetError::Insufficient { wanted: 150, held: 100 }));
+        assert_eq!(
+            set.lowest(150),
+            Err(RangeSetError::Insufficient {
+                wanted: 150,
+                held: 100
+            })
+        );
         assert_eq!(set.intersect(r(90, 200)), vec![r(90, 100)]);
     }
 
@@ -225,7 +249,9 @@ mod tests {
         assert_eq!(set.to_text(), "1-5,9,11-20");
         assert_eq!(RangeSet::parse_text("1-5,9,11-20").unwrap(), set);
         assert_eq!(RangeSet::parse_text("").unwrap(), RangeSet::new());
-        for bad in ["5-1", "0-3", "1-5,5-7", "1-5,6-7", "9,1-5", "x", "1-", "1-5,,9"] {
+        for bad in [
+            "5-1", "0-3", "1-5,5-7", "1-5,6-7", "9,1-5", "x", "1-", "1-5,,9",
+        ] {
             assert!(RangeSet::parse_text(bad).is_err(), "{bad}");
         }
     }

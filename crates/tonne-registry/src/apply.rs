@@ -1,10 +1,12 @@
 //! Command handlers. Each handler checks everything first and mutates only after every check has
 //! passed, so a rejection leaves the state exactly as it was.
 
-use crate::command::{AccountType, Command, EntityType, Envelope, Leg, RepRole, UserRole, COMMAND_FORMAT_VERSION};
+use crate::command::{
+    AccountType, COMMAND_FORMAT_VERSION, Command, EntityType, Envelope, Leg, RepRole, UserRole,
+};
 use crate::effect::{Effect, Loc, Move};
 use crate::holding_limit::holding_limit;
-use crate::rejection::{reject, Code, Rejection};
+use crate::rejection::{Code, Rejection, reject};
 use crate::rules::RegistryRules;
 use crate::state::*;
 use std::collections::BTreeMap;
@@ -30,20 +32,30 @@ pub(crate) enum Via {
 
 pub(crate) fn text(field: &str, s: &str) -> Result<(), Rejection> {
     if s.trim().is_empty() || s.len() > MAX_TEXT_LEN {
-        return reject(Code::InvalidField, format!("{field} must be 1-{MAX_TEXT_LEN} characters"));
+        return reject(
+            Code::InvalidField,
+            format!("{field} must be 1-{MAX_TEXT_LEN} characters"),
+        );
     }
     Ok(())
 }
 
 fn quantity(field: &str, q: u64) -> Result<(), Rejection> {
     if q == 0 || q > MAX_QUANTITY {
-        return reject(Code::QuantityOutOfRange, format!("{field} {q} must be 1..={MAX_QUANTITY}"));
+        return reject(
+            Code::QuantityOutOfRange,
+            format!("{field} {q} must be 1..={MAX_QUANTITY}"),
+        );
     }
     Ok(())
 }
 
 pub(crate) fn total(resolved: &Resolved) -> u64 {
-    resolved.iter().flat_map(|(_, rs)| rs.iter()).map(|r| r.len()).sum()
+    resolved
+        .iter()
+        .flat_map(|(_, rs)| rs.iter())
+        .map(|r| r.len())
+        .sum()
 }
 
 /// A fingerprint of a reversible entry (command kind and every move), kept so a reversal can
@@ -61,27 +73,49 @@ impl State {
         if env.v != COMMAND_FORMAT_VERSION {
             return reject(
                 Code::UnsupportedVersion,
-                format!("command format v{} is not supported (this registry reads v{COMMAND_FORMAT_VERSION})", env.v),
+                format!(
+                    "command format v{} is not supported (this registry reads v{COMMAND_FORMAT_VERSION})",
+                    env.v
+                ),
             );
         }
-        if env.key.is_empty() || env.key.len() > 2 * MAX_ID_LEN || env.key.chars().any(char::is_control) {
-            return reject(Code::InvalidField, format!("key must be 1-{} printable characters", 2 * MAX_ID_LEN));
+        if env.key.is_empty()
+            || env.key.len() > 2 * MAX_ID_LEN
+            || env.key.chars().any(char::is_control)
+        {
+            return reject(
+                Code::InvalidField,
+                format!("key must be 1-{} printable characters", 2 * MAX_ID_LEN),
+            );
         }
         if let Some(last) = self.last_ts
             && env.ts < last
         {
             return reject(
                 Code::TimeWentBackwards,
-                format!("timestamp {} is before the last accepted command ({last})", env.ts),
+                format!(
+                    "timestamp {} is before the last accepted command ({last})",
+                    env.ts
+                ),
             );
         }
         let effects = match (&self.admin, &env.cmd) {
             (None, Command::Genesis { name, rules }) => self.genesis(env, name, rules)?,
-            (None, _) => return reject(Code::Genesis, "the registry is empty: its first command must be genesis"),
-            (Some(_), Command::Genesis { .. }) => return reject(Code::Genesis, "the registry already exists"),
+            (None, _) => {
+                return reject(
+                    Code::Genesis,
+                    "the registry is empty: its first command must be genesis",
+                );
+            }
+            (Some(_), Command::Genesis { .. }) => {
+                return reject(Code::Genesis, "the registry already exists");
+            }
             (Some(_), cmd) => {
                 if !self.users.contains_key(&env.actor) {
-                    return reject(Code::UnknownActor, format!("actor {} is not a registered user", env.actor));
+                    return reject(
+                        Code::UnknownActor,
+                        format!("actor {} is not a registered user", env.actor),
+                    );
                 }
                 self.dispatch(env, cmd)?
             }
@@ -102,22 +136,37 @@ impl State {
                 self.rules = rules.clone();
                 Ok(vec![])
             }
-            Command::AddJurisdiction { code, name, time_zone, currency, holidays } => {
+            Command::AddJurisdiction {
+                code,
+                name,
+                time_zone,
+                currency,
+                holidays,
+            } => {
                 self.require_admin(actor)?;
                 text("name", name)?;
                 if self.jurisdictions.contains_key(code) {
-                    return reject(Code::DuplicateId, format!("jurisdiction {code} already exists"));
+                    return reject(
+                        Code::DuplicateId,
+                        format!("jurisdiction {code} already exists"),
+                    );
                 }
                 if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-                    return reject(Code::InvalidField, format!("currency {currency:?} is not an ISO 4217 code such as USD"));
+                    return reject(
+                        Code::InvalidField,
+                        format!("currency {currency:?} is not an ISO 4217 code such as USD"),
+                    );
                 }
                 if holidays.len() > MAX_HOLIDAYS {
-                    return reject(Code::InvalidField, format!("at most {MAX_HOLIDAYS} holidays"));
+                    return reject(
+                        Code::InvalidField,
+                        format!("at most {MAX_HOLIDAYS} holidays"),
+                    );
                 }
                 let calendar = Calendar::new(time_zone, holidays)
                     .map_err(|e| Rejection::new(Code::InvalidField, e.to_string()))?;
                 self.jurisdictions.insert(
-                    code.clone(),
+                    *code,
                     Jurisdiction {
                         name: name.clone(),
                         time_zone: time_zone.clone(),
@@ -127,7 +176,7 @@ impl State {
                         calendar,
                     },
                 );
-                self.touch(ObjKey::Jurisdiction(code.clone()));
+                self.touch(ObjKey::Jurisdiction(*code));
                 Ok(vec![])
             }
             Command::AddUser { user, name, role } => {
@@ -139,7 +188,13 @@ impl State {
                 if let UserRole::Regulator { jurisdiction } = role {
                     self.jurisdiction(jurisdiction)?;
                 }
-                self.users.insert(user.clone(), User { name: name.clone(), role: role.clone() });
+                self.users.insert(
+                    user.clone(),
+                    User {
+                        name: name.clone(),
+                        role: role.clone(),
+                    },
+                );
                 self.touch(ObjKey::User(user.clone()));
                 Ok(vec![])
             }
@@ -148,28 +203,51 @@ impl State {
                 self.jurisdiction(a)?;
                 self.jurisdiction(b)?;
                 if a == b {
-                    return reject(Code::InvalidField, "a jurisdiction cannot be linked with itself");
+                    return reject(
+                        Code::InvalidField,
+                        "a jurisdiction cannot be linked with itself",
+                    );
                 }
-                if self.links.iter().any(|l| same_pair(l, a, b) && l.until.is_none()) {
+                if self
+                    .links
+                    .iter()
+                    .any(|l| same_pair(l, a, b) && l.until.is_none())
+                {
                     return reject(Code::DuplicateId, format!("{a} and {b} are already linked"));
                 }
-                self.links.push(Link { a: a.clone(), b: b.clone(), effective: *effective, until: None });
+                self.links.push(Link {
+                    a: *a,
+                    b: *b,
+                    effective: *effective,
+                    until: None,
+                });
                 self.touch(ObjKey::Link(self.links.len() - 1));
                 Ok(vec![])
             }
             Command::Delink { a, b, effective } => {
                 self.require_admin(actor)?;
-                let Some(i) = self.links.iter().position(|l| same_pair(l, a, b) && l.until.is_none()) else {
+                let Some(i) = self
+                    .links
+                    .iter()
+                    .position(|l| same_pair(l, a, b) && l.until.is_none())
+                else {
                     return reject(Code::InvalidField, format!("{a} and {b} are not linked"));
                 };
                 if *effective < self.links[i].effective {
-                    return reject(Code::InvalidField, "a delink date cannot precede the link date");
+                    return reject(
+                        Code::InvalidField,
+                        "a delink date cannot precede the link date",
+                    );
                 }
                 self.links[i].until = Some(*effective);
                 self.touch(ObjKey::Link(i));
                 Ok(vec![])
             }
-            Command::SetBudget { jurisdiction, year, allowances } => {
+            Command::SetBudget {
+                jurisdiction,
+                year,
+                allowances,
+            } => {
                 self.require_regulator(actor, jurisdiction)?;
                 self.jurisdiction(jurisdiction)?;
                 vintage(*year)?;
@@ -178,24 +256,38 @@ impl State {
                 if *allowances < issued {
                     return reject(
                         Code::QuantityOutOfRange,
-                        format!("budget {allowances} for {year} is below the {issued} allowances already issued"),
+                        format!(
+                            "budget {allowances} for {year} is below the {issued} allowances already issued"
+                        ),
                     );
                 }
-                self.jurisdictions.get_mut(jurisdiction).expect("checked").budgets.insert(*year, *allowances);
-                self.touch(ObjKey::Jurisdiction(jurisdiction.clone()));
+                self.jurisdictions
+                    .get_mut(jurisdiction)
+                    .expect("checked")
+                    .budgets
+                    .insert(*year, *allowances);
+                self.touch(ObjKey::Jurisdiction(*jurisdiction));
                 Ok(vec![])
             }
-            Command::RegisterEntity { entity, jurisdiction, name, entity_type, group } => {
+            Command::RegisterEntity {
+                entity,
+                jurisdiction,
+                name,
+                entity_type,
+                group,
+            } => {
                 self.require_regulator(actor, jurisdiction)?;
                 text("name", name)?;
                 if self.entities.contains_key(entity) {
                     return reject(Code::DuplicateId, format!("entity {entity} already exists"));
                 }
-                let group = group.clone().unwrap_or_else(|| GroupId::parse(entity.as_str()).expect("ids share a syntax"));
+                let group = group.clone().unwrap_or_else(|| {
+                    GroupId::parse(entity.as_str()).expect("ids share a syntax")
+                });
                 self.entities.insert(
                     entity.clone(),
                     Entity {
-                        jurisdiction: jurisdiction.clone(),
+                        jurisdiction: *jurisdiction,
                         name: name.clone(),
                         entity_type: *entity_type,
                         group,
@@ -214,23 +306,35 @@ impl State {
                 self.touch(ObjKey::Entity(entity.clone()));
                 Ok(vec![])
             }
-            Command::OpenAccount { account, entity, account_type } => {
+            Command::OpenAccount {
+                account,
+                entity,
+                account_type,
+            } => {
                 let e = self.entity(entity)?;
                 self.require_regulator(actor, &e.jurisdiction.clone())?;
                 if !e.entity_type.may_open(*account_type) {
                     return reject(
                         Code::AccountTypeNotEligible,
-                        format!("a {:?} entity may not open a {:?} account (REG-§95831)", e.entity_type, account_type),
+                        format!(
+                            "a {:?} entity may not open a {:?} account (REG-§95831)",
+                            e.entity_type, account_type
+                        ),
                     );
                 }
                 if let Some(existing) = e.accounts.get(account_type) {
                     return reject(
                         Code::DuplicateId,
-                        format!("entity {entity} already has a {account_type:?} account ({existing}); REG-§95831 allows one"),
+                        format!(
+                            "entity {entity} already has a {account_type:?} account ({existing}); REG-§95831 allows one"
+                        ),
                     );
                 }
                 if self.accounts.contains_key(account) {
-                    return reject(Code::DuplicateId, format!("account {account} already exists"));
+                    return reject(
+                        Code::DuplicateId,
+                        format!("account {account} already exists"),
+                    );
                 }
                 self.accounts.insert(
                     account.clone(),
@@ -245,16 +349,26 @@ impl State {
                         limit_group: None,
                     },
                 );
-                self.entities.get_mut(entity).expect("checked").accounts.insert(*account_type, account.clone());
+                self.entities
+                    .get_mut(entity)
+                    .expect("checked")
+                    .accounts
+                    .insert(*account_type, account.clone());
                 self.refresh_limit_groups(entity);
                 self.touch(ObjKey::Account(account.clone()));
                 self.touch(ObjKey::Entity(entity.clone()));
                 Ok(vec![])
             }
-            Command::SetRepresentative { account, user, role } => {
-                let jur = self.jurisdiction_of(account)?.clone();
+            Command::SetRepresentative {
+                account,
+                user,
+                role,
+            } => {
+                let jur = *self.jurisdiction_of(account)?;
                 self.require_regulator(actor, &jur)?;
-                let u = self.users.get(user).ok_or_else(|| Rejection::new(Code::UnknownUser, format!("user {user} is not registered")))?;
+                let u = self.users.get(user).ok_or_else(|| {
+                    Rejection::new(Code::UnknownUser, format!("user {user} is not registered"))
+                })?;
                 let acc = self.account(account)?;
                 let government = acc.account_type.is_government();
                 let eligible = match &u.role {
@@ -263,7 +377,10 @@ impl State {
                     _ => false,
                 };
                 if !eligible {
-                    return reject(Code::NotAuthorized, format!("user {user} cannot represent account {account}"));
+                    return reject(
+                        Code::NotAuthorized,
+                        format!("user {user} cannot represent account {account}"),
+                    );
                 }
                 let others = acc.representatives.iter().filter(|(u2, _)| *u2 != user);
                 let (mut primaries, mut alternates, mut n) = (0, 0, 0);
@@ -276,73 +393,145 @@ impl State {
                     }
                 }
                 if *role == RepRole::Primary && primaries > 0 {
-                    return reject(Code::InvalidField, format!("account {account} already has a primary representative (REG-§95832 allows one)"));
+                    return reject(
+                        Code::InvalidField,
+                        format!(
+                            "account {account} already has a primary representative (REG-§95832 allows one)"
+                        ),
+                    );
                 }
                 if *role == RepRole::Alternate && alternates >= 4 {
-                    return reject(Code::InvalidField, format!("account {account} already has four alternate representatives (REG-§95832)"));
+                    return reject(
+                        Code::InvalidField,
+                        format!(
+                            "account {account} already has four alternate representatives (REG-§95832)"
+                        ),
+                    );
                 }
                 if n >= MAX_REPRESENTATIVES {
-                    return reject(Code::InvalidField, format!("at most {MAX_REPRESENTATIVES} representatives per account"));
+                    return reject(
+                        Code::InvalidField,
+                        format!("at most {MAX_REPRESENTATIVES} representatives per account"),
+                    );
                 }
-                self.accounts.get_mut(account).expect("checked").representatives.insert(user.clone(), *role);
+                self.accounts
+                    .get_mut(account)
+                    .expect("checked")
+                    .representatives
+                    .insert(user.clone(), *role);
                 self.touch(ObjKey::Account(account.clone()));
                 Ok(vec![])
             }
             Command::RemoveRepresentative { account, user } => {
-                let jur = self.jurisdiction_of(account)?.clone();
+                let jur = *self.jurisdiction_of(account)?;
                 self.require_regulator(actor, &jur)?;
-                if self.accounts.get_mut(account).expect("checked").representatives.remove(user).is_none() {
-                    return reject(Code::UnknownUser, format!("user {user} does not represent account {account}"));
+                if self
+                    .accounts
+                    .get_mut(account)
+                    .expect("checked")
+                    .representatives
+                    .remove(user)
+                    .is_none()
+                {
+                    return reject(
+                        Code::UnknownUser,
+                        format!("user {user} does not represent account {account}"),
+                    );
                 }
                 self.touch(ObjKey::Account(account.clone()));
                 Ok(vec![])
             }
-            Command::FreezeAccount { account, reason } => self.set_status(actor, account, reason, AccountStatus::Frozen),
-            Command::UnfreezeAccount { account, reason } => self.set_status(actor, account, reason, AccountStatus::Open),
-            Command::CloseAccount { account, reason } => self.set_status(actor, account, reason, AccountStatus::Closed),
+            Command::FreezeAccount { account, reason } => {
+                self.set_status(actor, account, reason, AccountStatus::Frozen)
+            }
+            Command::UnfreezeAccount { account, reason } => {
+                self.set_status(actor, account, reason, AccountStatus::Open)
+            }
+            Command::CloseAccount { account, reason } => {
+                self.set_status(actor, account, reason, AccountStatus::Closed)
+            }
             Command::AddTrustedAccount { account, trusted } => {
                 let Some(tal) = self.rules.trusted_accounts.clone() else {
-                    return reject(Code::InvalidField, "this registry has no trusted account list (rules.trusted_accounts is off)");
+                    return reject(
+                        Code::InvalidField,
+                        "this registry has no trusted account list (rules.trusted_accounts is off)",
+                    );
                 };
                 self.require_rep(actor, account)?;
                 self.account(trusted)?;
                 if account == trusted {
                     return reject(Code::InvalidField, "an account cannot trust itself");
                 }
-                let jur = self.jurisdiction_of(account)?.clone();
-                let active = self.jurisdictions[&jur].calendar.add_business_days(t, tal.activation_business_days);
-                self.accounts.get_mut(account).expect("checked").trusted.insert(trusted.clone(), active);
+                let jur = *self.jurisdiction_of(account)?;
+                let active = self.jurisdictions[&jur]
+                    .calendar
+                    .add_business_days(t, tal.activation_business_days);
+                self.accounts
+                    .get_mut(account)
+                    .expect("checked")
+                    .trusted
+                    .insert(trusted.clone(), active);
                 self.touch(ObjKey::Account(account.clone()));
                 Ok(vec![])
             }
             Command::RemoveTrustedAccount { account, trusted } => {
                 self.require_rep(actor, account)?;
-                if self.accounts.get_mut(account).expect("checked").trusted.remove(trusted).is_none() {
-                    return reject(Code::UnknownAccount, format!("{trusted} is not on the trusted list of {account}"));
+                if self
+                    .accounts
+                    .get_mut(account)
+                    .expect("checked")
+                    .trusted
+                    .remove(trusted)
+                    .is_none()
+                {
+                    return reject(
+                        Code::UnknownAccount,
+                        format!("{trusted} is not on the trusted list of {account}"),
+                    );
                 }
                 self.touch(ObjKey::Account(account.clone()));
                 Ok(vec![])
             }
-            Command::Issue { series, quantity: q, to } => self.issue(actor, series, *q, to, t),
+            Command::Issue {
+                series,
+                quantity: q,
+                to,
+            } => self.issue(actor, series, *q, to, t),
             Command::Allocate { from, to, legs } => {
-                let jur = self.jurisdiction_of(from)?.clone();
+                let jur = *self.jurisdiction_of(from)?;
                 self.require_regulator(actor, &jur)?;
                 if !self.account(from)?.account_type.is_government() {
-                    return reject(Code::AccountTypeNotEligible, format!("allocation comes from a government account; {from} is not one"));
+                    return reject(
+                        Code::AccountTypeNotEligible,
+                        format!("allocation comes from a government account; {from} is not one"),
+                    );
                 }
                 let resolved = self.resolve(&Loc::Account(from.clone()), legs)?;
                 self.check_acquisition(from, to, &resolved, t, Via::Allocation)?;
-                let moves = self.move_all(&resolved, &Loc::Account(from.clone()), &Loc::Account(to.clone()));
+                let moves = self.move_all(
+                    &resolved,
+                    &Loc::Account(from.clone()),
+                    &Loc::Account(to.clone()),
+                );
                 self.mark_reversible(cmd, &moves);
                 Ok(moves.into_iter().map(Effect::Moved).collect())
             }
-            Command::ExecuteTransfer { from, to, legs, reason } => {
+            Command::ExecuteTransfer {
+                from,
+                to,
+                legs,
+                reason,
+            } => {
                 text("reason", reason)?;
-                let jur = self.jurisdiction_of(from)?.clone();
+                let jur = *self.jurisdiction_of(from)?;
                 self.require_regulator(actor, &jur)?;
                 let resolved = self.resolve(&Loc::Account(from.clone()), legs)?;
                 self.check_acquisition(from, to, &resolved, t, Via::Regulator)?;
-                let moves = self.move_all(&resolved, &Loc::Account(from.clone()), &Loc::Account(to.clone()));
+                let moves = self.move_all(
+                    &resolved,
+                    &Loc::Account(from.clone()),
+                    &Loc::Account(to.clone()),
+                );
                 self.mark_reversible(cmd, &moves);
                 Ok(moves.into_iter().map(Effect::Moved).collect())
             }
@@ -352,7 +541,15 @@ impl State {
             | Command::DeclineTransfer { .. }
             | Command::CancelTransfer { .. }
             | Command::Tick {} => self.transfer_command(env, cmd),
-            Command::RecordObligation { obligation, entity, jurisdiction, label, first_year, last_year, quantity: q } => {
+            Command::RecordObligation {
+                obligation,
+                entity,
+                jurisdiction,
+                label,
+                first_year,
+                last_year,
+                quantity: q,
+            } => {
                 self.require_regulator(actor, jurisdiction)?;
                 text("label", label)?;
                 let e = self.entity(entity)?;
@@ -361,11 +558,17 @@ impl State {
                 if e.jurisdiction != *jurisdiction {
                     return reject(
                         Code::NotAuthorized,
-                        format!("entity {entity} belongs to {}; only its regulator records its obligations", e.jurisdiction),
+                        format!(
+                            "entity {entity} belongs to {}; only its regulator records its obligations",
+                            e.jurisdiction
+                        ),
                     );
                 }
                 if !matches!(e.entity_type, EntityType::Covered | EntityType::OptIn) {
-                    return reject(Code::InvalidField, format!("entity {entity} is not a covered or opt-in entity"));
+                    return reject(
+                        Code::InvalidField,
+                        format!("entity {entity} is not a covered or opt-in entity"),
+                    );
                 }
                 vintage(*first_year)?;
                 vintage(*last_year)?;
@@ -374,14 +577,17 @@ impl State {
                 }
                 quantity("quantity", *q)?;
                 if self.obligations.contains_key(obligation) {
-                    return reject(Code::DuplicateId, format!("obligation {obligation} already exists"));
+                    return reject(
+                        Code::DuplicateId,
+                        format!("obligation {obligation} already exists"),
+                    );
                 }
                 let group = e.group.clone();
                 self.obligations.insert(
                     obligation.clone(),
                     Obligation {
                         entity: entity.clone(),
-                        jurisdiction: jurisdiction.clone(),
+                        jurisdiction: *jurisdiction,
                         label: label.clone(),
                         first_year: *first_year,
                         last_year: *last_year,
@@ -393,14 +599,26 @@ impl State {
                 self.touch(ObjKey::Obligation(obligation.clone()));
                 Ok(vec![])
             }
-            Command::Surrender { obligation, account, legs } => self.surrender(env, cmd, obligation, account, legs),
-            Command::Retire { account, legs, beneficiary, purpose } => {
+            Command::Surrender {
+                obligation,
+                account,
+                legs,
+            } => self.surrender(env, cmd, obligation, account, legs),
+            Command::Retire {
+                account,
+                legs,
+                beneficiary,
+                purpose,
+            } => {
                 text("beneficiary", beneficiary)?;
                 text("purpose", purpose)?;
                 self.require_rep(actor, account)?;
                 let acc = self.account(account)?;
                 if acc.account_type != AccountType::Holding {
-                    return reject(Code::AccountTypeNotEligible, "voluntary retirement is made from a holding account");
+                    return reject(
+                        Code::AccountTypeNotEligible,
+                        "voluntary retirement is made from a holding account",
+                    );
                 }
                 self.require_open(account)?;
                 let resolved = self.resolve(&Loc::Account(account.clone()), legs)?;
@@ -408,27 +626,51 @@ impl State {
                 self.mark_reversible(cmd, &moves);
                 Ok(moves.into_iter().map(Effect::Moved).collect())
             }
-            Command::Cancel { account, legs, reason } => {
+            Command::Cancel {
+                account,
+                legs,
+                reason,
+            } => {
                 text("reason", reason)?;
-                let jur = self.jurisdiction_of(account)?.clone();
+                let jur = *self.jurisdiction_of(account)?;
                 self.require_regulator(actor, &jur)?;
                 let resolved = self.resolve(&Loc::Account(account.clone()), legs)?;
-                let moves = self.move_all(&resolved, &Loc::Account(account.clone()), &Loc::Cancelled);
+                let moves =
+                    self.move_all(&resolved, &Loc::Account(account.clone()), &Loc::Cancelled);
                 self.mark_reversible(cmd, &moves);
                 Ok(moves.into_iter().map(Effect::Moved).collect())
             }
-            Command::Invalidate { series, ranges, reason } => self.invalidate(actor, series, ranges, reason),
-            Command::Reverse { seq, reason, original } => self.reverse(actor, *seq, reason, original.as_ref()),
+            Command::Invalidate {
+                series,
+                ranges,
+                reason,
+            } => self.invalidate(actor, series, ranges, reason),
+            Command::Reverse {
+                seq,
+                reason,
+                original,
+            } => self.reverse(actor, *seq, reason, original.as_ref()),
         }
     }
 
-    fn genesis(&mut self, env: &Envelope, name: &str, rules: &RegistryRules) -> Result<Vec<Effect>, Rejection> {
+    fn genesis(
+        &mut self,
+        env: &Envelope,
+        name: &str,
+        rules: &RegistryRules,
+    ) -> Result<Vec<Effect>, Rejection> {
         text("name", name)?;
         check_rules(rules)?;
         self.name = Some(name.to_owned());
         self.admin = Some(env.actor.clone());
         self.rules = rules.clone();
-        self.users.insert(env.actor.clone(), User { name: "registry administrator".into(), role: UserRole::Admin });
+        self.users.insert(
+            env.actor.clone(),
+            User {
+                name: "registry administrator".into(),
+                role: UserRole::Admin,
+            },
+        );
         self.touch(ObjKey::User(env.actor.clone()));
         Ok(vec![])
     }
@@ -436,54 +678,89 @@ impl State {
     // ---- lookups and authority ------------------------------------------------------------
 
     pub(crate) fn account(&self, id: &AccountId) -> Result<&Account, Rejection> {
-        self.accounts.get(id).ok_or_else(|| Rejection::new(Code::UnknownAccount, format!("account {id} does not exist")))
+        self.accounts.get(id).ok_or_else(|| {
+            Rejection::new(Code::UnknownAccount, format!("account {id} does not exist"))
+        })
     }
     fn entity(&self, id: &tonne_core::EntityId) -> Result<&Entity, Rejection> {
-        self.entities.get(id).ok_or_else(|| Rejection::new(Code::UnknownEntity, format!("entity {id} does not exist")))
+        self.entities.get(id).ok_or_else(|| {
+            Rejection::new(Code::UnknownEntity, format!("entity {id} does not exist"))
+        })
     }
     fn jurisdiction(&self, code: &JurisdictionCode) -> Result<&Jurisdiction, Rejection> {
-        self.jurisdictions
-            .get(code)
-            .ok_or_else(|| Rejection::new(Code::UnknownJurisdiction, format!("jurisdiction {code} is not hosted here")))
+        self.jurisdictions.get(code).ok_or_else(|| {
+            Rejection::new(
+                Code::UnknownJurisdiction,
+                format!("jurisdiction {code} is not hosted here"),
+            )
+        })
     }
-    pub(crate) fn jurisdiction_of(&self, account: &AccountId) -> Result<&JurisdictionCode, Rejection> {
+    pub(crate) fn jurisdiction_of(
+        &self,
+        account: &AccountId,
+    ) -> Result<&JurisdictionCode, Rejection> {
         self.account(account)?;
-        Ok(self.account_jurisdiction(account).expect("accounts belong to entities"))
+        Ok(self
+            .account_jurisdiction(account)
+            .expect("accounts belong to entities"))
     }
     fn require_admin(&self, actor: &UserId) -> Result<(), Rejection> {
         match self.users.get(actor).map(|u| &u.role) {
             Some(UserRole::Admin) => Ok(()),
-            _ => reject(Code::NotAuthorized, format!("{actor} is not the registry administrator")),
+            _ => reject(
+                Code::NotAuthorized,
+                format!("{actor} is not the registry administrator"),
+            ),
         }
     }
     pub(crate) fn is_regulator(&self, actor: &UserId, jur: &JurisdictionCode) -> bool {
         matches!(self.users.get(actor).map(|u| &u.role), Some(UserRole::Regulator { jurisdiction }) if jurisdiction == jur)
     }
-    pub(crate) fn require_regulator(&self, actor: &UserId, jur: &JurisdictionCode) -> Result<(), Rejection> {
+    pub(crate) fn require_regulator(
+        &self,
+        actor: &UserId,
+        jur: &JurisdictionCode,
+    ) -> Result<(), Rejection> {
         if self.is_regulator(actor, jur) {
             Ok(())
         } else {
-            reject(Code::NotAuthorized, format!("{actor} is not a regulator of {jur}"))
+            reject(
+                Code::NotAuthorized,
+                format!("{actor} is not a regulator of {jur}"),
+            )
         }
     }
     pub(crate) fn require_rep(&self, actor: &UserId, account: &AccountId) -> Result<(), Rejection> {
         if self.account(account)?.can_act(actor) {
             Ok(())
         } else {
-            reject(Code::NotAuthorized, format!("{actor} is not a primary or alternate representative of {account}"))
+            reject(
+                Code::NotAuthorized,
+                format!("{actor} is not a primary or alternate representative of {account}"),
+            )
         }
     }
     pub(crate) fn require_open(&self, account: &AccountId) -> Result<(), Rejection> {
         match self.account(account)?.status {
             AccountStatus::Open => Ok(()),
-            AccountStatus::Frozen => reject(Code::AccountFrozen, format!("account {account} is frozen")),
-            AccountStatus::Closed => reject(Code::AccountClosed, format!("account {account} is closed")),
+            AccountStatus::Frozen => {
+                reject(Code::AccountFrozen, format!("account {account} is frozen"))
+            }
+            AccountStatus::Closed => {
+                reject(Code::AccountClosed, format!("account {account} is closed"))
+            }
         }
     }
 
-    fn set_status(&mut self, actor: &UserId, account: &AccountId, reason: &str, status: AccountStatus) -> Result<Vec<Effect>, Rejection> {
+    fn set_status(
+        &mut self,
+        actor: &UserId,
+        account: &AccountId,
+        reason: &str,
+        status: AccountStatus,
+    ) -> Result<Vec<Effect>, Rejection> {
         text("reason", reason)?;
-        let jur = self.jurisdiction_of(account)?.clone();
+        let jur = *self.jurisdiction_of(account)?;
         self.require_regulator(actor, &jur)?;
         let acc = self.account(account)?;
         if acc.status == AccountStatus::Closed {
@@ -498,7 +775,9 @@ impl State {
             if held > 0 || pending {
                 return reject(
                     Code::InvalidField,
-                    format!("account {account} still holds {held} instruments or has open transfers; move or cancel them first"),
+                    format!(
+                        "account {account} still holds {held} instruments or has open transfers; move or cancel them first"
+                    ),
                 );
             }
         }
@@ -512,15 +791,26 @@ impl State {
     fn issued_allowances(&self, jur: &JurisdictionCode, year: u16) -> u64 {
         self.series
             .iter()
-            .filter(|(s, _)| s.jurisdiction() == jur && s.kind() == InstrumentKind::Allowance && s.vintage() == Some(year))
+            .filter(|(s, _)| {
+                s.jurisdiction() == jur
+                    && s.kind() == InstrumentKind::Allowance
+                    && s.vintage() == Some(year)
+            })
             .map(|(_, n)| *n)
             .sum()
     }
 
     // ---- instruments ----------------------------------------------------------------------
 
-    fn issue(&mut self, actor: &UserId, series: &SeriesKey, q: u64, to: &AccountId, t: Timestamp) -> Result<Vec<Effect>, Rejection> {
-        let jur = series.jurisdiction().clone();
+    fn issue(
+        &mut self,
+        actor: &UserId,
+        series: &SeriesKey,
+        q: u64,
+        to: &AccountId,
+        t: Timestamp,
+    ) -> Result<Vec<Effect>, Rejection> {
+        let jur = *series.jurisdiction();
         self.jurisdiction(&jur)?;
         self.require_regulator(actor, &jur)?;
         quantity("quantity", q)?;
@@ -529,41 +819,78 @@ impl State {
         let to_jur = self.account_jurisdiction(to).expect("checked");
         let target_ok = match series.kind() {
             InstrumentKind::Allowance => acc.account_type == AccountType::Issuance,
-            InstrumentKind::ReserveAllowance => matches!(acc.account_type, AccountType::Issuance | AccountType::Reserve),
-            InstrumentKind::PriceCeilingUnit => matches!(acc.account_type, AccountType::Issuance | AccountType::PriceCeiling),
+            InstrumentKind::ReserveAllowance => matches!(
+                acc.account_type,
+                AccountType::Issuance | AccountType::Reserve
+            ),
+            InstrumentKind::PriceCeilingUnit => matches!(
+                acc.account_type,
+                AccountType::Issuance | AccountType::PriceCeiling
+            ),
             // ARB offset credits are issued into the operator's holding account or a buffer.
-            InstrumentKind::OffsetCredit => matches!(acc.account_type, AccountType::Issuance | AccountType::Holding | AccountType::ForestBuffer),
+            InstrumentKind::OffsetCredit => matches!(
+                acc.account_type,
+                AccountType::Issuance | AccountType::Holding | AccountType::ForestBuffer
+            ),
         };
         if !target_ok {
-            return reject(Code::AccountTypeNotEligible, format!("{series} cannot be issued into a {:?} account", acc.account_type));
+            return reject(
+                Code::AccountTypeNotEligible,
+                format!(
+                    "{series} cannot be issued into a {:?} account",
+                    acc.account_type
+                ),
+            );
         }
         if acc.account_type.is_government() && *to_jur != jur {
-            return reject(Code::AccountTypeNotEligible, format!("{to} is not a government account of {jur}"));
+            return reject(
+                Code::AccountTypeNotEligible,
+                format!("{to} is not a government account of {jur}"),
+            );
         }
         // Offset credits may be issued into another jurisdiction's holding account only while
         // the two are linked, as for every other acquisition.
         if !self.linked(&jur, to_jur, t) {
-            return reject(Code::NotLinked, format!("{series} instruments cannot be held in {to_jur} account {to}: {jur} and {to_jur} are not linked"));
+            return reject(
+                Code::NotLinked,
+                format!(
+                    "{series} instruments cannot be held in {to_jur} account {to}: {jur} and {to_jur} are not linked"
+                ),
+            );
         }
         let issued = self.series.get(series).copied().unwrap_or(0);
         if issued + q > MAX_SERIAL {
-            return reject(Code::SerialLimit, format!("series {series} would pass serial {MAX_SERIAL}"));
+            return reject(
+                Code::SerialLimit,
+                format!("series {series} would pass serial {MAX_SERIAL}"),
+            );
         }
         if series.kind() == InstrumentKind::Allowance {
             let year = series.vintage().expect("allowances have vintages");
             let Some(budget) = self.jurisdictions[&jur].budgets.get(&year).copied() else {
-                return reject(Code::NoBudget, format!("no {year} budget is set for {jur}; issuance cannot exceed the budget"));
+                return reject(
+                    Code::NoBudget,
+                    format!("no {year} budget is set for {jur}; issuance cannot exceed the budget"),
+                );
             };
             let already = self.issued_allowances(&jur, year);
             if already + q > budget {
                 return reject(
                     Code::QuantityOutOfRange,
-                    format!("issuing {q} would bring {jur} vintage {year} to {} allowances, above its budget of {budget}", already + q),
+                    format!(
+                        "issuing {q} would bring {jur} vintage {year} to {} allowances, above its budget of {budget}",
+                        already + q
+                    ),
                 );
             }
         }
         let range = SerialRange::new(issued + 1, issued + q).expect("bounded above");
-        let m = Move { series: series.clone(), range, from: Loc::Unissued, to: Loc::Account(to.clone()) };
+        let m = Move {
+            series: series.clone(),
+            range,
+            from: Loc::Unissued,
+            to: Loc::Account(to.clone()),
+        };
         self.move_range(series, range, &Loc::Unissued, &m.to);
         Ok(vec![Effect::Moved(m)])
     }
@@ -572,15 +899,27 @@ impl State {
     /// quantity). Reads only.
     pub(crate) fn resolve(&self, loc: &Loc, legs: &[Leg]) -> Result<Resolved, Rejection> {
         if legs.is_empty() || legs.len() > MAX_LEGS {
-            return reject(Code::InvalidField, format!("a command names 1-{MAX_LEGS} legs"));
+            return reject(
+                Code::InvalidField,
+                format!("a command names 1-{MAX_LEGS} legs"),
+            );
         }
         let mut out: Resolved = Vec::with_capacity(legs.len());
         for (i, leg) in legs.iter().enumerate() {
             if out.iter().any(|(s, _)| *s == leg.series) {
-                return reject(Code::InvalidField, format!("legs[{i}]: series {} appears twice", leg.series));
+                return reject(
+                    Code::InvalidField,
+                    format!("legs[{i}]: series {} appears twice", leg.series),
+                );
             }
             if !self.series.contains_key(&leg.series) {
-                return reject(Code::UnknownSeries, format!("legs[{i}]: no instruments of {} have been issued", leg.series));
+                return reject(
+                    Code::UnknownSeries,
+                    format!(
+                        "legs[{i}]: no instruments of {} have been issued",
+                        leg.series
+                    ),
+                );
             }
             let empty = RangeSet::new();
             let held = self.set_at(&leg.series, loc).unwrap_or(&empty);
@@ -590,26 +929,47 @@ impl State {
                     held.lowest(q).map_err(|_| {
                         Rejection::new(
                             Code::InsufficientHolding,
-                            format!("legs[{i}]: {q} of {} wanted, {} held at {loc}", leg.series, held.count()),
+                            format!(
+                                "legs[{i}]: {q} of {} wanted, {} held at {loc}",
+                                leg.series,
+                                held.count()
+                            ),
                         )
                     })?
                 }
                 (None, false) => {
                     if leg.ranges.len() > MAX_RANGES_PER_LEG {
-                        return reject(Code::InvalidField, format!("legs[{i}]: at most {MAX_RANGES_PER_LEG} ranges"));
+                        return reject(
+                            Code::InvalidField,
+                            format!("legs[{i}]: at most {MAX_RANGES_PER_LEG} ranges"),
+                        );
                     }
                     let mut seen = RangeSet::new();
                     for r in &leg.ranges {
                         if seen.insert(*r).is_err() {
-                            return reject(Code::InvalidField, format!("legs[{i}]: range {r} overlaps another range of the leg"));
+                            return reject(
+                                Code::InvalidField,
+                                format!("legs[{i}]: range {r} overlaps another range of the leg"),
+                            );
                         }
                         if !held.contains(*r) {
-                            return reject(Code::SerialsNotHeld, format!("legs[{i}]: serials {}/{r} are not all held at {loc}", leg.series));
+                            return reject(
+                                Code::SerialsNotHeld,
+                                format!(
+                                    "legs[{i}]: serials {}/{r} are not all held at {loc}",
+                                    leg.series
+                                ),
+                            );
                         }
                     }
                     leg.ranges.clone()
                 }
-                _ => return reject(Code::InvalidField, format!("legs[{i}]: give either quantity or ranges, not both or neither")),
+                _ => {
+                    return reject(
+                        Code::InvalidField,
+                        format!("legs[{i}]: give either quantity or ranges, not both or neither"),
+                    );
+                }
             };
             out.push((leg.series.clone(), ranges));
         }
@@ -621,23 +981,39 @@ impl State {
         for (series, ranges) in resolved {
             for r in ranges {
                 self.move_range(series, *r, from, to);
-                moves.push(Move { series: series.clone(), range: *r, from: from.clone(), to: to.clone() });
+                moves.push(Move {
+                    series: series.clone(),
+                    range: *r,
+                    from: from.clone(),
+                    to: to.clone(),
+                });
             }
         }
         moves
     }
 
     pub(crate) fn mark_reversible(&mut self, cmd: &Command, moves: &[Move]) {
-        self.reversible.insert(self.seq + 1, (fingerprint(cmd, moves), false));
+        self.reversible
+            .insert(self.seq + 1, (fingerprint(cmd, moves), false));
     }
 
     /// Every execution check for instruments arriving at `to` from `from`: account states,
     /// account-type eligibility, linkage, holding limits.
-    pub(crate) fn check_acquisition(&self, from: &AccountId, to: &AccountId, resolved: &Resolved, t: Timestamp, via: Via) -> Result<(), Rejection> {
+    pub(crate) fn check_acquisition(
+        &self,
+        from: &AccountId,
+        to: &AccountId,
+        resolved: &Resolved,
+        t: Timestamp,
+        via: Via,
+    ) -> Result<(), Rejection> {
         use AccountType as A;
         let (src, dst) = (self.account(from)?, self.account(to)?);
         if from == to {
-            return reject(Code::InvalidField, "source and destination are the same account");
+            return reject(
+                Code::InvalidField,
+                "source and destination are the same account",
+            );
         }
         if via != Via::Regulator {
             self.require_open(from)?;
@@ -645,37 +1021,60 @@ impl State {
         self.require_open(to)?;
         let same_entity = src.entity == dst.entity;
         let (s, d) = (src.account_type, dst.account_type);
-        let refuse = |why: &str| reject(Code::AccountTypeNotEligible, format!("{s:?} account {from} -> {d:?} account {to}: {why}"));
+        let refuse = |why: &str| {
+            reject(
+                Code::AccountTypeNotEligible,
+                format!("{s:?} account {from} -> {d:?} account {to}: {why}"),
+            )
+        };
         if d == A::Issuance {
             return refuse("an issuance account receives only issuance");
         }
         if via != Via::Regulator {
             if s == A::LimitedUseHolding && d != A::AuctionHolding {
-                return refuse("a limited use holding account may transfer only to the auction holding account (REG-§95831)");
+                return refuse(
+                    "a limited use holding account may transfer only to the auction holding account (REG-§95831)",
+                );
             }
-            if s == A::LimitedUseHolding && self.account_jurisdiction(from) != self.account_jurisdiction(to) {
-                return refuse("consignment goes to the auction holding account of the consignor's own jurisdiction");
+            if s == A::LimitedUseHolding
+                && self.account_jurisdiction(from) != self.account_jurisdiction(to)
+            {
+                return refuse(
+                    "consignment goes to the auction holding account of the consignor's own jurisdiction",
+                );
             }
             if d == A::LimitedUseHolding && via != Via::Allocation {
-                return refuse("a limited use holding account receives only direct allocation (REG-§95831)");
+                return refuse(
+                    "a limited use holding account receives only direct allocation (REG-§95831)",
+                );
             }
             if s == A::Compliance {
-                return refuse("instruments leave a compliance account only by surrender or by the regulator (REG-§95831)");
+                return refuse(
+                    "instruments leave a compliance account only by surrender or by the regulator (REG-§95831)",
+                );
             }
             if s.is_government() && via != Via::Allocation {
-                return refuse("government accounts transfer only by allocation or by the regulator");
+                return refuse(
+                    "government accounts transfer only by allocation or by the regulator",
+                );
             }
             if d == A::Compliance && !(same_entity || via == Via::Allocation) {
-                return refuse("a compliance account receives only from its entity's own accounts or by allocation");
+                return refuse(
+                    "a compliance account receives only from its entity's own accounts or by allocation",
+                );
             }
             if d == A::AnnualAllocationHolding && via != Via::Allocation {
                 return refuse("an annual allocation holding account receives only allocation");
             }
             if s == A::AnnualAllocationHolding && !same_entity {
-                return refuse("an annual allocation holding account transfers only to its entity's own accounts");
+                return refuse(
+                    "an annual allocation holding account transfers only to its entity's own accounts",
+                );
             }
             if d.is_government() && !(s.is_government() || s == A::LimitedUseHolding) {
-                return refuse("jurisdiction accounts receive only from jurisdiction or limited use holding accounts");
+                return refuse(
+                    "jurisdiction accounts receive only from jurisdiction or limited use holding accounts",
+                );
             }
         }
         let to_jur = self.account_jurisdiction(to).expect("checked");
@@ -683,7 +1082,10 @@ impl State {
             if !self.linked(series.jurisdiction(), to_jur, t) {
                 return reject(
                     Code::NotLinked,
-                    format!("{series} instruments cannot be held in {to_jur} account {to}: {} and {to_jur} are not linked", series.jurisdiction()),
+                    format!(
+                        "{series} instruments cannot be held in {to_jur} account {to}: {} and {to_jur} are not linked",
+                        series.jurisdiction()
+                    ),
                 );
             }
         }
@@ -694,9 +1096,20 @@ impl State {
     /// holdings after the move must stay within the limits computed from the combined budgets of
     /// the linked jurisdictions; allowances in compliance accounts up to the limited exemption
     /// are not counted (reference/cap-and-trade.md §3.1).
-    fn check_holding_limit(&self, from: &AccountId, to: &AccountId, resolved: &Resolved, t: Timestamp) -> Result<(), Rejection> {
-        let Some((group, to_compliance)) = self.counted_group(to) else { return Ok(()) };
-        let from_same_group = self.counted_group(from).filter(|(g, _)| *g == group).map(|(_, c)| c);
+    fn check_holding_limit(
+        &self,
+        from: &AccountId,
+        to: &AccountId,
+        resolved: &Resolved,
+        t: Timestamp,
+    ) -> Result<(), Rejection> {
+        let Some((group, to_compliance)) = self.counted_group(to) else {
+            return Ok(());
+        };
+        let from_same_group = self
+            .counted_group(from)
+            .filter(|(g, _)| *g == group)
+            .map(|(_, c)| c);
         // Per vintage: change in (holding, compliance) allowances of the acquiring group.
         let mut delta: Vec<(u16, i128, i128)> = Vec::with_capacity(resolved.len());
         for (series, ranges) in resolved {
@@ -727,7 +1140,12 @@ impl State {
         let empty = GroupTotals::default();
         let totals = self.groups.get(group).unwrap_or(&empty);
         let exemption = i128::from(totals.exemption());
-        let held = |v: u16| totals.vintages.get(&v).map_or((0i128, 0i128), |(h, c)| (i128::from(*h), i128::from(*c)));
+        let held = |v: u16| {
+            totals
+                .vintages
+                .get(&v)
+                .map_or((0i128, 0i128), |(h, c)| (i128::from(*h), i128::from(*c)))
+        };
         // Current-vintage limit: current and prior vintages together; allowances in compliance
         // accounts up to the limited exemption are not counted.
         if delta.iter().any(|d| d.0 <= current_year) {
@@ -761,7 +1179,9 @@ impl State {
             if after > i128::from(limit) && after > before {
                 return reject(
                     Code::HoldingLimitExceeded,
-                    format!("group {group} would hold {after} vintage-{v} allowances, above that vintage's holding limit of {limit}"),
+                    format!(
+                        "group {group} would hold {after} vintage-{v} allowances, above that vintage's holding limit of {limit}"
+                    ),
                 );
             }
         }
@@ -770,12 +1190,22 @@ impl State {
 
     /// Holding limit for `year` from the combined budgets of `jur` and the jurisdictions linked
     /// with it at `t`.
-    pub fn limit_for(&self, jur: &JurisdictionCode, year: u16, t: Timestamp) -> Result<u64, Rejection> {
+    pub fn limit_for(
+        &self,
+        jur: &JurisdictionCode,
+        year: u16,
+        t: Timestamp,
+    ) -> Result<u64, Rejection> {
         let mut budget: u64 = 0;
         for (code, j) in &self.jurisdictions {
             if self.linked(code, jur, t) {
                 let Some(b) = j.budgets.get(&year) else {
-                    return reject(Code::NoBudget, format!("no {year} budget is set for {code}, so the holding limit cannot be computed"));
+                    return reject(
+                        Code::NoBudget,
+                        format!(
+                            "no {year} budget is set for {code}, so the holding limit cannot be computed"
+                        ),
+                    );
                 };
                 budget += b;
             }
@@ -783,16 +1213,31 @@ impl State {
         Ok(holding_limit(budget, self.rules.small_budget_limit_bp))
     }
 
-    fn surrender(&mut self, env: &Envelope, cmd: &Command, obligation: &tonne_core::ObligationId, account: &AccountId, legs: &[Leg]) -> Result<Vec<Effect>, Rejection> {
+    fn surrender(
+        &mut self,
+        env: &Envelope,
+        cmd: &Command,
+        obligation: &tonne_core::ObligationId,
+        account: &AccountId,
+        legs: &[Leg],
+    ) -> Result<Vec<Effect>, Rejection> {
         let ob = self
             .obligations
             .get(obligation)
-            .ok_or_else(|| Rejection::new(Code::UnknownObligation, format!("obligation {obligation} does not exist")))?
+            .ok_or_else(|| {
+                Rejection::new(
+                    Code::UnknownObligation,
+                    format!("obligation {obligation} does not exist"),
+                )
+            })?
             .clone();
         self.require_regulator(&env.actor, &ob.jurisdiction)?;
         let acc = self.account(account)?;
         if acc.entity != ob.entity || acc.account_type != AccountType::Compliance {
-            return reject(Code::AccountTypeNotEligible, format!("{account} is not the compliance account of {}", ob.entity));
+            return reject(
+                Code::AccountTypeNotEligible,
+                format!("{account} is not the compliance account of {}", ob.entity),
+            );
         }
         if acc.status == AccountStatus::Closed {
             return reject(Code::AccountClosed, format!("account {account} is closed"));
@@ -801,20 +1246,34 @@ impl State {
         for (series, _) in &resolved {
             // REG-§95856(b)(2): allowance vintage <= the last data year of the obligation;
             // non-vintage instruments are exempt.
-            if series.kind() == InstrumentKind::Allowance && series.vintage().is_some_and(|v| v > ob.last_year) {
+            if series.kind() == InstrumentKind::Allowance
+                && series.vintage().is_some_and(|v| v > ob.last_year)
+            {
                 return reject(
                     Code::VintageNotEligible,
-                    format!("{series} is a later vintage than {}, the last year of obligation {obligation} (REG-§95856(b)(2))", ob.last_year),
+                    format!(
+                        "{series} is a later vintage than {}, the last year of obligation {obligation} (REG-§95856(b)(2))",
+                        ob.last_year
+                    ),
                 );
             }
             if !self.linked(series.jurisdiction(), &ob.jurisdiction, env.ts) {
-                return reject(Code::NotLinked, format!("{series} cannot be surrendered for a {} obligation", ob.jurisdiction));
+                return reject(
+                    Code::NotLinked,
+                    format!(
+                        "{series} cannot be surrendered for a {} obligation",
+                        ob.jurisdiction
+                    ),
+                );
             }
         }
         let q = total(&resolved);
         let outstanding = ob.quantity - ob.surrendered;
         if q > outstanding {
-            return reject(Code::ExceedsObligation, format!("surrendering {q} exceeds the {outstanding} outstanding on {obligation}"));
+            return reject(
+                Code::ExceedsObligation,
+                format!("surrendering {q} exceeds the {outstanding} outstanding on {obligation}"),
+            );
         }
         let moves = self.move_all(&resolved, &Loc::Account(account.clone()), &Loc::Retired);
         self.adjust_surrendered(obligation, q as i128);
@@ -832,15 +1291,27 @@ impl State {
         self.touch(ObjKey::Obligation(obligation.clone()));
     }
 
-    fn invalidate(&mut self, actor: &UserId, series: &SeriesKey, ranges: &[SerialRange], reason: &str) -> Result<Vec<Effect>, Rejection> {
+    fn invalidate(
+        &mut self,
+        actor: &UserId,
+        series: &SeriesKey,
+        ranges: &[SerialRange],
+        reason: &str,
+    ) -> Result<Vec<Effect>, Rejection> {
         text("reason", reason)?;
         self.require_regulator(actor, series.jurisdiction())?;
         if series.kind() != InstrumentKind::OffsetCredit {
-            return reject(Code::InstrumentNotEligible, format!("only offset credits are invalidated (REG-§95985); {series} is not"));
+            return reject(
+                Code::InstrumentNotEligible,
+                format!("only offset credits are invalidated (REG-§95985); {series} is not"),
+            );
         }
         let issued = self.series.get(series).copied().unwrap_or(0);
         if ranges.is_empty() || ranges.len() > MAX_RANGES_PER_LEG {
-            return reject(Code::InvalidField, format!("name 1-{MAX_RANGES_PER_LEG} serial ranges"));
+            return reject(
+                Code::InvalidField,
+                format!("name 1-{MAX_RANGES_PER_LEG} serial ranges"),
+            );
         }
         let mut seen = RangeSet::new();
         let mut pieces: Vec<(Loc, SerialRange)> = Vec::new();
@@ -851,7 +1322,10 @@ impl State {
                 return reject(Code::InvalidField, format!("range {r} is named twice"));
             }
             if r.end() > issued {
-                return reject(Code::SerialsNotHeld, format!("serials {series}/{r} have not all been issued"));
+                return reject(
+                    Code::SerialsNotHeld,
+                    format!("serials {series}/{r} have not all been issued"),
+                );
             }
             let mut found = 0;
             for a in &account_ids {
@@ -877,7 +1351,10 @@ impl State {
                 }
             }
             if found != r.len() {
-                return reject(Code::SerialsNotHeld, format!("some serials of {series}/{r} are already cancelled or invalidated"));
+                return reject(
+                    Code::SerialsNotHeld,
+                    format!("some serials of {series}/{r} are already cancelled or invalidated"),
+                );
             }
         }
         let mut effects = Vec::new();
@@ -885,7 +1362,13 @@ impl State {
         // returned, so no transfer executes with credits that no longer exist.
         let affected: std::collections::BTreeSet<_> = pieces
             .iter()
-            .filter_map(|(l, _)| if let Loc::Escrow(t) = l { Some(t.clone()) } else { None })
+            .filter_map(|(l, _)| {
+                if let Loc::Escrow(t) = l {
+                    Some(t.clone())
+                } else {
+                    None
+                }
+            })
             .collect();
         for t in &affected {
             effects.extend(self.close_transfer(t, TransferState::Cancelled));
@@ -896,24 +1379,47 @@ impl State {
                 l => l,
             };
             self.move_range(series, p, &loc, &Loc::Invalidated);
-            effects.push(Effect::Moved(Move { series: series.clone(), range: p, from: loc, to: Loc::Invalidated }));
+            effects.push(Effect::Moved(Move {
+                series: series.clone(),
+                range: p,
+                from: loc,
+                to: Loc::Invalidated,
+            }));
         }
         Ok(effects)
     }
 
-    fn reverse(&mut self, actor: &UserId, seq: u64, reason: &str, original: Option<&crate::command::ReversalSource>) -> Result<Vec<Effect>, Rejection> {
+    fn reverse(
+        &mut self,
+        actor: &UserId,
+        seq: u64,
+        reason: &str,
+        original: Option<&crate::command::ReversalSource>,
+    ) -> Result<Vec<Effect>, Rejection> {
         text("reason", reason)?;
         let Some((d, reversed)) = self.reversible.get(&seq).copied() else {
-            return reject(Code::NotReversible, format!("journal entry {seq} moved no instruments that a reversal can return"));
+            return reject(
+                Code::NotReversible,
+                format!("journal entry {seq} moved no instruments that a reversal can return"),
+            );
         };
         if reversed {
-            return reject(Code::AlreadyReversed, format!("journal entry {seq} was already reversed"));
+            return reject(
+                Code::AlreadyReversed,
+                format!("journal entry {seq} was already reversed"),
+            );
         }
         let Some(src) = original else {
-            return reject(Code::UnknownEntry, format!("the original of entry {seq} was not supplied"));
+            return reject(
+                Code::UnknownEntry,
+                format!("the original of entry {seq} was not supplied"),
+            );
         };
         if fingerprint(&src.command, &src.moves) != d {
-            return reject(Code::UnknownEntry, format!("the supplied original does not match journal entry {seq}"));
+            return reject(
+                Code::UnknownEntry,
+                format!("the supplied original does not match journal entry {seq}"),
+            );
         }
         let mut back = Vec::new();
         for m in &src.moves {
@@ -922,18 +1428,32 @@ impl State {
                 Loc::Escrow(t) => self.transfers[t].from.clone(),
                 _ => continue,
             };
-            let jur = self.jurisdiction_of(&source)?.clone();
+            let jur = *self.jurisdiction_of(&source)?;
             self.require_regulator(actor, &jur)?;
             if self.account(&source)?.status == AccountStatus::Closed {
                 return reject(Code::AccountClosed, format!("account {source} is closed"));
             }
-            if !self.set_at(&m.series, &m.to).is_some_and(|s| s.contains(m.range)) {
-                return reject(Code::SerialsNotHeld, format!("serials {}/{} are no longer at {}", m.series, m.range, m.to));
+            if !self
+                .set_at(&m.series, &m.to)
+                .is_some_and(|s| s.contains(m.range))
+            {
+                return reject(
+                    Code::SerialsNotHeld,
+                    format!("serials {}/{} are no longer at {}", m.series, m.range, m.to),
+                );
             }
-            back.push(Move { series: m.series.clone(), range: m.range, from: m.to.clone(), to: Loc::Account(source) });
+            back.push(Move {
+                series: m.series.clone(),
+                range: m.range,
+                from: m.to.clone(),
+                to: Loc::Account(source),
+            });
         }
         if back.is_empty() {
-            return reject(Code::NotReversible, format!("journal entry {seq} has nothing to reverse"));
+            return reject(
+                Code::NotReversible,
+                format!("journal entry {seq} has nothing to reverse"),
+            );
         }
         for m in &back {
             self.move_range(&m.series, m.range, &m.from, &m.to);
@@ -953,22 +1473,39 @@ fn same_pair(l: &Link, a: &JurisdictionCode, b: &JurisdictionCode) -> bool {
 
 fn vintage(y: u16) -> Result<(), Rejection> {
     if !(MIN_VINTAGE..=MAX_VINTAGE).contains(&y) {
-        return reject(Code::InvalidField, format!("year {y} is outside {MIN_VINTAGE}..={MAX_VINTAGE}"));
+        return reject(
+            Code::InvalidField,
+            format!("year {y} is outside {MIN_VINTAGE}..={MAX_VINTAGE}"),
+        );
     }
     Ok(())
 }
 
 fn check_rules(r: &RegistryRules) -> Result<(), Rejection> {
-    if r.confirm_window_days == 0 || r.confirm_window_days > r.accept_window_days || r.accept_window_days > 60 {
-        return reject(Code::InvalidField, "windows must satisfy 1 <= confirm_window_days <= accept_window_days <= 60");
+    if r.confirm_window_days == 0
+        || r.confirm_window_days > r.accept_window_days
+        || r.accept_window_days > 60
+    {
+        return reject(
+            Code::InvalidField,
+            "windows must satisfy 1 <= confirm_window_days <= accept_window_days <= 60",
+        );
     }
     if r.small_budget_limit_bp > 10_000 {
-        return reject(Code::InvalidField, "small_budget_limit_bp is at most 10000 (100 %)");
+        return reject(
+            Code::InvalidField,
+            "small_budget_limit_bp is at most 10000 (100 %)",
+        );
     }
     if let Some(t) = &r.trusted_accounts
-        && (t.activation_business_days > 60 || t.untrusted_delay_hours > 24 * 60 || t.untrusted_max_quantity == Some(0))
+        && (t.activation_business_days > 60
+            || t.untrusted_delay_hours > 24 * 60
+            || t.untrusted_max_quantity == Some(0))
     {
-        return reject(Code::InvalidField, "trusted_accounts: activation <= 60 business days, delay <= 1440 hours, cap >= 1");
+        return reject(
+            Code::InvalidField,
+            "trusted_accounts: activation <= 60 business days, delay <= 1440 hours, cap >= 1",
+        );
     }
     Ok(())
 }

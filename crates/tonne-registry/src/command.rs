@@ -63,7 +63,10 @@ impl EntityType {
     /// Entities subject to holding limits (REG-§95920(a): covered, opt-in and voluntarily
     /// associated entities).
     pub fn holding_limit_applies(self) -> bool {
-        matches!(self, Self::Covered | Self::OptIn | Self::VoluntarilyAssociated)
+        matches!(
+            self,
+            Self::Covered | Self::OptIn | Self::VoluntarilyAssociated
+        )
     }
 }
 
@@ -90,7 +93,11 @@ impl AccountType {
     pub fn is_government(self) -> bool {
         matches!(
             self,
-            Self::Issuance | Self::AuctionHolding | Self::Reserve | Self::PriceCeiling | Self::ForestBuffer
+            Self::Issuance
+                | Self::AuctionHolding
+                | Self::Reserve
+                | Self::PriceCeiling
+                | Self::ForestBuffer
         )
     }
     /// Counted towards the holding limit (REG-§95920(b)(1)-(3) excludes limited use holding,
@@ -176,11 +183,16 @@ impl ReversalSource {
         let executed: Vec<&tonne_core::TransferId> = effects
             .iter()
             .filter_map(|f| match f {
-                Effect::TransferStatus { transfer, status } if status == "executed" => Some(transfer),
+                Effect::TransferStatus { transfer, status } if status == "executed" => {
+                    Some(transfer)
+                }
                 _ => None,
             })
             .collect();
-        let workflow = matches!(command, Command::ConfirmTransfer { .. } | Command::AcceptTransfer { .. } | Command::Tick {});
+        let workflow = matches!(
+            command,
+            Command::ConfirmTransfer { .. } | Command::AcceptTransfer { .. } | Command::Tick {}
+        );
         let moves = effects
             .iter()
             .filter_map(|f| match f {
@@ -188,14 +200,20 @@ impl ReversalSource {
                 Effect::Moved(m) => match &m.from {
                     Loc::Escrow(t) if executed.contains(&t) && matches!(m.to, Loc::Account(_)) => {
                         let sender = state.transfers.get(t)?.from.clone();
-                        Some(Move { from: Loc::Account(sender), ..m.clone() })
+                        Some(Move {
+                            from: Loc::Account(sender),
+                            ..m.clone()
+                        })
                     }
                     _ => None,
                 },
                 _ => None,
             })
             .collect();
-        Self { command: Box::new(command.clone()), moves }
+        Self {
+            command: Box::new(command.clone()),
+            moves,
+        }
     }
 }
 
@@ -203,8 +221,13 @@ impl ReversalSource {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
     /// First command of every registry: names it and makes the actor its administrator.
-    Genesis { name: String, rules: RegistryRules },
-    SetRules { rules: RegistryRules },
+    Genesis {
+        name: String,
+        rules: RegistryRules,
+    },
+    SetRules {
+        rules: RegistryRules,
+    },
     AddJurisdiction {
         code: JurisdictionCode,
         name: String,
@@ -214,15 +237,31 @@ pub enum Command {
         #[serde(default)]
         holidays: Vec<String>,
     },
-    AddUser { user: UserId, name: String, role: UserRole },
+    AddUser {
+        user: UserId,
+        name: String,
+        role: UserRole,
+    },
     /// Declares that instruments of each jurisdiction may be held and surrendered in the other
     /// from `effective` on (e.g. California–Québec from 2014-01-01).
-    Link { a: JurisdictionCode, b: JurisdictionCode, effective: Timestamp },
+    Link {
+        a: JurisdictionCode,
+        b: JurisdictionCode,
+        effective: Timestamp,
+    },
     /// Ends a linkage from `effective` on: later acquisitions of the other's instruments and
     /// surrenders of them are refused.
-    Delink { a: JurisdictionCode, b: JurisdictionCode, effective: Timestamp },
+    Delink {
+        a: JurisdictionCode,
+        b: JurisdictionCode,
+        effective: Timestamp,
+    },
     /// Annual allowance budget of a jurisdiction (e.g. REG-§95841 Table 6-1).
-    SetBudget { jurisdiction: JurisdictionCode, year: u16, allowances: u64 },
+    SetBudget {
+        jurisdiction: JurisdictionCode,
+        year: u16,
+        allowances: u64,
+    },
     RegisterEntity {
         entity: EntityId,
         jurisdiction: JurisdictionCode,
@@ -232,22 +271,64 @@ pub enum Command {
         #[serde(default)]
         group: Option<GroupId>,
     },
-    SetCorporateAssociation { entity: EntityId, group: GroupId },
-    OpenAccount { account: AccountId, entity: EntityId, account_type: AccountType },
-    SetRepresentative { account: AccountId, user: UserId, role: RepRole },
-    RemoveRepresentative { account: AccountId, user: UserId },
-    FreezeAccount { account: AccountId, reason: String },
-    UnfreezeAccount { account: AccountId, reason: String },
-    CloseAccount { account: AccountId, reason: String },
-    AddTrustedAccount { account: AccountId, trusted: AccountId },
-    RemoveTrustedAccount { account: AccountId, trusted: AccountId },
+    SetCorporateAssociation {
+        entity: EntityId,
+        group: GroupId,
+    },
+    OpenAccount {
+        account: AccountId,
+        entity: EntityId,
+        account_type: AccountType,
+    },
+    SetRepresentative {
+        account: AccountId,
+        user: UserId,
+        role: RepRole,
+    },
+    RemoveRepresentative {
+        account: AccountId,
+        user: UserId,
+    },
+    FreezeAccount {
+        account: AccountId,
+        reason: String,
+    },
+    UnfreezeAccount {
+        account: AccountId,
+        reason: String,
+    },
+    CloseAccount {
+        account: AccountId,
+        reason: String,
+    },
+    AddTrustedAccount {
+        account: AccountId,
+        trusted: AccountId,
+    },
+    RemoveTrustedAccount {
+        account: AccountId,
+        trusted: AccountId,
+    },
     /// Creates fresh serials at the end of the series, into a government account.
-    Issue { series: SeriesKey, quantity: u64, to: AccountId },
+    Issue {
+        series: SeriesKey,
+        quantity: u64,
+        to: AccountId,
+    },
     /// Free allocation from a government account (checks eligibility and holding limits).
-    Allocate { from: AccountId, to: AccountId, legs: Vec<Leg> },
+    Allocate {
+        from: AccountId,
+        to: AccountId,
+        legs: Vec<Leg>,
+    },
     /// A transfer executed by the regulator in one step (REG-§95921: no confirmation needed for
     /// transfers by the Executive Officer). Every execution check applies.
-    ExecuteTransfer { from: AccountId, to: AccountId, legs: Vec<Leg>, reason: String },
+    ExecuteTransfer {
+        from: AccountId,
+        to: AccountId,
+        legs: Vec<Leg>,
+        reason: String,
+    },
     ProposeTransfer {
         transfer: TransferId,
         from: AccountId,
@@ -260,10 +341,20 @@ pub enum Command {
         #[serde(default)]
         settlement_date: Option<String>,
     },
-    ConfirmTransfer { transfer: TransferId },
-    AcceptTransfer { transfer: TransferId },
-    DeclineTransfer { transfer: TransferId, reason: String },
-    CancelTransfer { transfer: TransferId, reason: String },
+    ConfirmTransfer {
+        transfer: TransferId,
+    },
+    AcceptTransfer {
+        transfer: TransferId,
+    },
+    DeclineTransfer {
+        transfer: TransferId,
+        reason: String,
+    },
+    CancelTransfer {
+        transfer: TransferId,
+        reason: String,
+    },
     RecordObligation {
         obligation: ObligationId,
         entity: EntityId,
@@ -274,11 +365,28 @@ pub enum Command {
         last_year: u16,
         quantity: u64,
     },
-    Surrender { obligation: ObligationId, account: AccountId, legs: Vec<Leg> },
-    Retire { account: AccountId, legs: Vec<Leg>, beneficiary: String, purpose: String },
+    Surrender {
+        obligation: ObligationId,
+        account: AccountId,
+        legs: Vec<Leg>,
+    },
+    Retire {
+        account: AccountId,
+        legs: Vec<Leg>,
+        beneficiary: String,
+        purpose: String,
+    },
     /// Invalidates offset credits wherever they are held (REG-§95985).
-    Invalidate { series: SeriesKey, ranges: Vec<SerialRange>, reason: String },
-    Cancel { account: AccountId, legs: Vec<Leg>, reason: String },
+    Invalidate {
+        series: SeriesKey,
+        ranges: Vec<SerialRange>,
+        reason: String,
+    },
+    Cancel {
+        account: AccountId,
+        legs: Vec<Leg>,
+        reason: String,
+    },
     Reverse {
         seq: u64,
         reason: String,

@@ -45,5 +45,8 @@ pub struct Move {
 #[serde(rename_all = "snake_case")]
 pub enum Effect {
     Moved(Move),
-    TransferStatus { transfer: TransferId, status: String },
+    TransferStatus {
+        transfer: TransferId,
+        status: String,
+    },
 }

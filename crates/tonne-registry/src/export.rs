@@ -43,7 +43,12 @@ pub struct RowDelta {
 }
 
 fn holding_row(series: &SeriesKey, loc: &Loc, set: &RangeSet) -> HoldingRow {
-    HoldingRow { series: series.to_string(), location: loc.to_string(), serials: set.count(), ranges: set.to_text() }
+    HoldingRow {
+        series: series.to_string(),
+        location: loc.to_string(),
+        serials: set.count(),
+        ranges: set.to_text(),
+    }
 }
 
 fn rows_of(series: &SeriesKey, loc: &Loc, set: &RangeSet, out: &mut Vec<HoldingRow>) {
@@ -66,7 +71,11 @@ impl State {
                 rows_of(s, &Loc::Escrow(id.clone()), set, &mut out);
             }
         }
-        for (map, loc) in [(&self.retired, Loc::Retired), (&self.cancelled, Loc::Cancelled), (&self.invalidated, Loc::Invalidated)] {
+        for (map, loc) in [
+            (&self.retired, Loc::Retired),
+            (&self.cancelled, Loc::Cancelled),
+            (&self.invalidated, Loc::Invalidated),
+        ] {
             for (s, set) in map {
                 rows_of(s, &loc, set, &mut out);
             }
@@ -83,7 +92,12 @@ impl State {
             .flat_map(|h| {
                 let set = RangeSet::parse_text(&h.ranges).expect("exported text parses");
                 set.iter()
-                    .map(|r| RangeRow { series: h.series.clone(), start: r.start(), end: r.end(), location: h.location.clone() })
+                    .map(|r| RangeRow {
+                        series: h.series.clone(),
+                        start: r.start(),
+                        end: r.end(),
+                        location: h.location.clone(),
+                    })
                     .collect::<Vec<_>>()
             })
             .collect();
@@ -93,7 +107,11 @@ impl State {
 
     /// Number of stored serial ranges in accounts (a measure of fragmentation).
     pub fn range_count(&self) -> u64 {
-        self.accounts.values().flat_map(|a| a.holdings.values()).map(|s| s.range_count() as u64).sum()
+        self.accounts
+            .values()
+            .flat_map(|a| a.holdings.values())
+            .map(|s| s.range_count() as u64)
+            .sum()
     }
 
     pub fn object_keys(&self) -> Vec<ObjKey> {
@@ -111,7 +129,11 @@ impl State {
 
     /// The stored form of one object; `None` if it no longer exists.
     pub fn object_row(&self, key: &ObjKey) -> Option<ObjectRow> {
-        let row = |kind: &str, id: String, body: serde_json::Value| ObjectRow { kind: kind.into(), id, body: body.to_string() };
+        let row = |kind: &str, id: String, body: serde_json::Value| ObjectRow {
+            kind: kind.into(),
+            id,
+            body: body.to_string(),
+        };
         let to = |v: &dyn erased::Ser| v.json();
         Some(match key {
             // An empty registry (no genesis yet) has no meta row: nothing was ever stored.
@@ -121,19 +143,31 @@ impl State {
                 "registry".into(),
                 json!({"name": self.name, "admin": self.admin, "rules": self.rules, "seq": self.seq, "last_ts": self.last_ts}),
             ),
-            ObjKey::Jurisdiction(c) => row("jurisdiction", c.to_string(), to(self.jurisdictions.get(c)?)),
+            ObjKey::Jurisdiction(c) => row(
+                "jurisdiction",
+                c.to_string(),
+                to(self.jurisdictions.get(c)?),
+            ),
             ObjKey::Link(i) => row("link", i.to_string(), to(self.links.get(*i)?)),
             ObjKey::User(u) => row("user", u.to_string(), to(self.users.get(u)?)),
             ObjKey::Entity(e) => row("entity", e.to_string(), to(self.entities.get(e)?)),
             ObjKey::Account(a) => row("account", a.to_string(), to(self.accounts.get(a)?)),
             ObjKey::Transfer(t) => row("transfer", t.to_string(), to(self.transfers.get(t)?)),
             ObjKey::Obligation(o) => row("obligation", o.to_string(), to(self.obligations.get(o)?)),
-            ObjKey::Series(s) => row("series", s.to_string(), json!({"issued": self.series.get(s)?})),
+            ObjKey::Series(s) => row(
+                "series",
+                s.to_string(),
+                json!({"issued": self.series.get(s)?}),
+            ),
         })
     }
 
     pub fn object_rows(&self) -> Vec<ObjectRow> {
-        let mut rows: Vec<ObjectRow> = self.object_keys().iter().filter_map(|k| self.object_row(k)).collect();
+        let mut rows: Vec<ObjectRow> = self
+            .object_keys()
+            .iter()
+            .filter_map(|k| self.object_row(k))
+            .collect();
         rows.sort();
         rows
     }
@@ -144,7 +178,9 @@ impl State {
         for (series, loc) in &changes.holdings {
             match self.set_at(series, loc).filter(|set| !set.is_empty()) {
                 Some(set) => d.holdings_upsert.push(holding_row(series, loc, set)),
-                None => d.holdings_delete.push((series.to_string(), loc.to_string())),
+                None => d
+                    .holdings_delete
+                    .push((series.to_string(), loc.to_string())),
             }
         }
         // Sorted so stores touch their B-trees in order.

@@ -51,7 +51,11 @@ pub enum JournalError {
 impl JournalEntry {
     /// Builds the entry that records `env` with its `effects` after `prev_hash`.
     pub fn seal(seq: u64, prev_hash: [u8; 32], env: &Envelope, effects: &[Effect]) -> Self {
-        let payload = postcard::to_stdvec(&EntryBodyRef { command: &env.cmd, effects }).expect("encodes");
+        let payload = postcard::to_stdvec(&EntryBodyRef {
+            command: &env.cmd,
+            effects,
+        })
+        .expect("encodes");
         let mut e = Self {
             seq,
             prev_hash,
@@ -73,7 +77,11 @@ impl JournalEntry {
         h.update(self.prev_hash);
         h.update(self.format.to_be_bytes());
         h.update(self.ts.millis().to_be_bytes());
-        for part in [self.actor.as_str().as_bytes(), self.key.as_bytes(), &self.payload] {
+        for part in [
+            self.actor.as_str().as_bytes(),
+            self.key.as_bytes(),
+            &self.payload,
+        ] {
             h.update((part.len() as u32).to_be_bytes());
             h.update(part);
         }
@@ -82,15 +90,27 @@ impl JournalEntry {
 
     pub fn body(&self) -> Result<EntryBody, JournalError> {
         if self.format != crate::COMMAND_FORMAT_VERSION {
-            return Err(JournalError::Format { seq: self.seq, format: self.format });
+            return Err(JournalError::Format {
+                seq: self.seq,
+                format: self.format,
+            });
         }
-        postcard::from_bytes(&self.payload).map_err(|source| JournalError::Decode { seq: self.seq, source })
+        postcard::from_bytes(&self.payload).map_err(|source| JournalError::Decode {
+            seq: self.seq,
+            source,
+        })
     }
 
     /// The command envelope as it was applied, and the recorded effects.
     pub fn decode(&self) -> Result<(Envelope, Vec<Effect>), JournalError> {
         let body = self.body()?;
-        let env = Envelope { v: self.format, key: self.key.clone(), ts: self.ts, actor: self.actor.clone(), cmd: body.command };
+        let env = Envelope {
+            v: self.format,
+            key: self.key.clone(),
+            ts: self.ts,
+            actor: self.actor.clone(),
+            cmd: body.command,
+        };
         Ok((env, body.effects))
     }
 }

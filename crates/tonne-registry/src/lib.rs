@@ -4,6 +4,7 @@
 //! returns the effects (serial movements and status changes) or a coded [`Rejection`] and leaves
 //! the state untouched. Time is an input (each command carries its timestamp). No I/O.
 
+mod apply;
 pub mod command;
 pub mod effect;
 pub mod export;
@@ -12,15 +13,14 @@ pub mod journal;
 pub mod rejection;
 pub mod rules;
 pub mod state;
-mod apply;
 mod transfer;
 
 pub use command::{
-    AccountType, Command, EntityType, Envelope, Leg, Price, RepRole, TransactionType, UserRole,
-    COMMAND_FORMAT_VERSION,
+    AccountType, COMMAND_FORMAT_VERSION, Command, EntityType, Envelope, Leg, Price, RepRole,
+    TransactionType, UserRole,
 };
 pub use effect::{Effect, Loc, Move};
-pub use journal::{EntryBody, JournalEntry, JournalError, GENESIS_HASH};
+pub use journal::{EntryBody, GENESIS_HASH, JournalEntry, JournalError};
 pub use rejection::{Code, Rejection};
 pub use rules::RegistryRules;
 pub use state::State;

@@ -65,13 +65,22 @@ pub struct Rejection {
 
 impl Rejection {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 }
 
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "E{} {}: {}", self.code.number(), self.code.slug(), self.message)
+        write!(
+            f,
+            "E{} {}: {}",
+            self.code.number(),
+            self.code.slug(),
+            self.message
+        )
     }
 }
 

@@ -2,7 +2,7 @@
 //! goes through [`State::move_range`], which keeps holdings, escrow, terminal states and the
 //! holding-limit counters in step.
 
-use crate::command::{AccountType, EntityType, Price, TransactionType, UserRole, RepRole};
+use crate::command::{AccountType, EntityType, Price, RepRole, TransactionType, UserRole};
 use crate::effect::Loc;
 use crate::rules::RegistryRules;
 use rustc_hash::FxHashMap;
@@ -76,10 +76,16 @@ pub struct Account {
 impl Account {
     /// Primary and alternate representatives may act; viewing agents may not.
     pub fn can_act(&self, user: &UserId) -> bool {
-        matches!(self.representatives.get(user), Some(RepRole::Primary | RepRole::Alternate))
+        matches!(
+            self.representatives.get(user),
+            Some(RepRole::Primary | RepRole::Alternate)
+        )
     }
     pub fn acting_representatives(&self) -> usize {
-        self.representatives.values().filter(|r| **r != RepRole::ViewingAgent).count()
+        self.representatives
+            .values()
+            .filter(|r| **r != RepRole::ViewingAgent)
+            .count()
     }
 }
 
@@ -98,7 +104,10 @@ pub enum TransferState {
 
 impl TransferState {
     pub fn is_open(self) -> bool {
-        matches!(self, Self::Proposed | Self::Confirmed | Self::Delayed { .. })
+        matches!(
+            self,
+            Self::Proposed | Self::Confirmed | Self::Delayed { .. }
+        )
     }
     pub fn name(self) -> &'static str {
         match self {
@@ -271,16 +280,30 @@ impl State {
 
     /// Recomputes the cached holding-limit group of every account of `entity`.
     pub(crate) fn refresh_limit_groups(&mut self, entity: &EntityId) {
-        let Some(ent) = self.entities.get(entity) else { return };
+        let Some(ent) = self.entities.get(entity) else {
+            return;
+        };
         for id in ent.accounts.values() {
             let acc = self.accounts.get_mut(id).expect("entity accounts exist");
-            acc.limit_group = (ent.entity_type.holding_limit_applies() && acc.account_type.counts_for_holding_limit())
-                .then(|| (ent.group.clone(), acc.account_type == AccountType::Compliance));
+            acc.limit_group = (ent.entity_type.holding_limit_applies()
+                && acc.account_type.counts_for_holding_limit())
+            .then(|| {
+                (
+                    ent.group.clone(),
+                    acc.account_type == AccountType::Compliance,
+                )
+            });
         }
     }
 
     /// Moves serials that the caller has checked are at `from`. A failure here is a bug.
-    pub(crate) fn move_range(&mut self, series: &SeriesKey, range: SerialRange, from: &Loc, to: &Loc) {
+    pub(crate) fn move_range(
+        &mut self,
+        series: &SeriesKey,
+        range: SerialRange,
+        from: &Loc,
+        to: &Loc,
+    ) {
         debug_assert_ne!(from, to);
         if let Some(c) = &mut self.changes {
             for loc in [from, to] {
@@ -317,14 +340,24 @@ impl State {
         }
         let vintage = series.vintage().expect("allowances have vintages");
         let Some(owner) = self.owner(loc) else { return };
-        let Some((group, compliance)) = self.counted_group(owner) else { return };
+        let Some((group, compliance)) = self.counted_group(owner) else {
+            return;
+        };
         let group = group.clone();
-        let slot = self.groups.entry(group).or_default().vintages.entry(vintage).or_default();
+        let slot = self
+            .groups
+            .entry(group)
+            .or_default()
+            .vintages
+            .entry(vintage)
+            .or_default();
         let field = if compliance { &mut slot.1 } else { &mut slot.0 };
         if add {
             *field += range.len();
         } else {
-            *field = field.checked_sub(range.len()).expect("group totals never go negative");
+            *field = field
+                .checked_sub(range.len())
+                .expect("group totals never go negative");
         }
     }
 
@@ -336,20 +369,34 @@ impl State {
             if let Some((group, compliance)) = self.counted_group(id) {
                 let g = groups.entry(group.clone()).or_default();
                 for (series, set) in &acc.holdings {
-                    if let (InstrumentKind::Allowance, Some(v)) = (series.kind(), series.vintage()) {
+                    if let (InstrumentKind::Allowance, Some(v)) = (series.kind(), series.vintage())
+                    {
                         let slot = g.vintages.entry(v).or_default();
-                        if compliance { slot.1 += set.count() } else { slot.0 += set.count() }
+                        if compliance {
+                            slot.1 += set.count()
+                        } else {
+                            slot.0 += set.count()
+                        }
                     }
                 }
             }
         }
-        for t in self.open_transfers.iter().filter_map(|t| self.transfers.get(t)) {
+        for t in self
+            .open_transfers
+            .iter()
+            .filter_map(|t| self.transfers.get(t))
+        {
             if let Some((group, compliance)) = self.counted_group(&t.from) {
                 let g = groups.entry(group.clone()).or_default();
                 for (series, set) in &t.escrow {
-                    if let (InstrumentKind::Allowance, Some(v)) = (series.kind(), series.vintage()) {
+                    if let (InstrumentKind::Allowance, Some(v)) = (series.kind(), series.vintage())
+                    {
                         let slot = g.vintages.entry(v).or_default();
-                        if compliance { slot.1 += set.count() } else { slot.0 += set.count() }
+                        if compliance {
+                            slot.1 += set.count()
+                        } else {
+                            slot.0 += set.count()
+                        }
                     }
                 }
             }
@@ -390,7 +437,11 @@ impl State {
                 out.entry(s.clone()).or_default().0 += set.count();
             }
         }
-        for t in self.open_transfers.iter().filter_map(|t| self.transfers.get(t)) {
+        for t in self
+            .open_transfers
+            .iter()
+            .filter_map(|t| self.transfers.get(t))
+        {
             if &t.from == account {
                 for (s, set) in &t.escrow {
                     out.entry(s.clone()).or_default().1 += set.count();

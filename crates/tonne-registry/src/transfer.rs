@@ -4,30 +4,52 @@
 //! between an entity's own accounts), then the transfer executes — or waits, outside the trusted
 //! account list, for the configured delay. Serials are held in escrow while the request is open.
 
-use crate::apply::{text, total, Resolved, Via};
+use crate::apply::{Resolved, Via, text, total};
 use crate::command::{Command, Envelope, TransactionType};
 use crate::effect::{Effect, Loc, Move};
-use crate::rejection::{reject, Code, Rejection};
+use crate::rejection::{Code, Rejection, reject};
 use crate::state::*;
 use tonne_core::{AccountId, RangeSet, Timestamp, TransferId};
 
 impl State {
-    pub(crate) fn transfer_command(&mut self, env: &Envelope, cmd: &Command) -> Result<Vec<Effect>, Rejection> {
+    pub(crate) fn transfer_command(
+        &mut self,
+        env: &Envelope,
+        cmd: &Command,
+    ) -> Result<Vec<Effect>, Rejection> {
         let (t, actor) = (env.ts, &env.actor);
         match cmd {
-            Command::ProposeTransfer { transfer, from, to, legs, transaction_type, price, settlement_date } => {
+            Command::ProposeTransfer {
+                transfer,
+                from,
+                to,
+                legs,
+                transaction_type,
+                price,
+                settlement_date,
+            } => {
                 if self.transfers.contains_key(transfer) {
-                    return reject(Code::DuplicateId, format!("transfer {transfer} already exists"));
+                    return reject(
+                        Code::DuplicateId,
+                        format!("transfer {transfer} already exists"),
+                    );
                 }
                 self.require_rep(actor, from)?;
                 if self.account(from)?.acting_representatives() < 2 {
                     return reject(
                         Code::NeedsTwoRepresentatives,
-                        format!("account {from} needs a second representative to confirm transfers (REG-§95921)"),
+                        format!(
+                            "account {from} needs a second representative to confirm transfers (REG-§95921)"
+                        ),
                     );
                 }
                 let same_entity = self.account(from)?.entity == self.account(to)?.entity;
-                check_terms(*transaction_type, same_entity, price.as_ref(), settlement_date.as_deref())?;
+                check_terms(
+                    *transaction_type,
+                    same_entity,
+                    price.as_ref(),
+                    settlement_date.as_deref(),
+                )?;
                 let resolved = self.resolve(&Loc::Account(from.clone()), legs)?;
                 self.check_acquisition(from, to, &resolved, t, Via::Request)?;
                 let q = total(&resolved);
@@ -39,13 +61,24 @@ impl State {
                 {
                     return reject(
                         Code::UntrustedTransferCap,
-                        format!("{q} exceeds the {cap} allowed per transfer to an account outside {from}'s trusted list"),
+                        format!(
+                            "{q} exceeds the {cap} allowed per transfer to an account outside {from}'s trusted list"
+                        ),
                     );
                 }
-                let jur = self.account_jurisdiction(from).expect("checked").clone();
+                let jur = *self.account_jurisdiction(from).expect("checked");
                 let cal = &self.jurisdictions[&jur].calendar;
-                let window = |days: u32| if self.rules.windows_in_business_days { cal.add_business_days(t, days) } else { t.plus_days(days) };
-                let (confirm_by, accept_by) = (window(self.rules.confirm_window_days), window(self.rules.accept_window_days));
+                let window = |days: u32| {
+                    if self.rules.windows_in_business_days {
+                        cal.add_business_days(t, days)
+                    } else {
+                        t.plus_days(days)
+                    }
+                };
+                let (confirm_by, accept_by) = (
+                    window(self.rules.confirm_window_days),
+                    window(self.rules.accept_window_days),
+                );
                 self.transfers.insert(
                     transfer.clone(),
                     Transfer {
@@ -68,7 +101,11 @@ impl State {
                 self.open_transfers.insert(transfer.clone());
                 self.touch(ObjKey::Transfer(transfer.clone()));
                 let mut effects: Vec<Effect> = self
-                    .move_all(&resolved, &Loc::Account(from.clone()), &Loc::Escrow(transfer.clone()))
+                    .move_all(
+                        &resolved,
+                        &Loc::Account(from.clone()),
+                        &Loc::Escrow(transfer.clone()),
+                    )
                     .into_iter()
                     .map(Effect::Moved)
                     .collect();
@@ -78,18 +115,41 @@ impl State {
             Command::ConfirmTransfer { transfer } => {
                 let tr = self.open_transfer(transfer)?;
                 let entity = self.account(&tr.from)?.entity.clone();
-                let is_rep = self.entities[&entity].accounts.values().any(|a| self.accounts[a].can_act(actor));
+                let is_rep = self.entities[&entity]
+                    .accounts
+                    .values()
+                    .any(|a| self.accounts[a].can_act(actor));
                 if !is_rep {
-                    return reject(Code::NotAuthorized, format!("{actor} is not a representative of the transferring entity {entity}"));
+                    return reject(
+                        Code::NotAuthorized,
+                        format!(
+                            "{actor} is not a representative of the transferring entity {entity}"
+                        ),
+                    );
                 }
                 if &tr.proposer == actor {
-                    return reject(Code::SameRepresentative, "another representative than the proposer must confirm (REG-§95921)");
+                    return reject(
+                        Code::SameRepresentative,
+                        "another representative than the proposer must confirm (REG-§95921)",
+                    );
                 }
                 if tr.status != TransferState::Proposed {
-                    return reject(Code::TransferNotPending, format!("transfer {transfer} is {}, not awaiting confirmation", tr.status.name()));
+                    return reject(
+                        Code::TransferNotPending,
+                        format!(
+                            "transfer {transfer} is {}, not awaiting confirmation",
+                            tr.status.name()
+                        ),
+                    );
                 }
                 if t > tr.confirm_by {
-                    return reject(Code::WindowExpired, format!("the confirmation window of {transfer} closed at {}", tr.confirm_by));
+                    return reject(
+                        Code::WindowExpired,
+                        format!(
+                            "the confirmation window of {transfer} closed at {}",
+                            tr.confirm_by
+                        ),
+                    );
                 }
                 let needs_acceptance = tr.needs_acceptance;
                 if !needs_acceptance {
@@ -109,10 +169,22 @@ impl State {
                 let tr = self.open_transfer(transfer)?;
                 self.require_rep(actor, &tr.to.clone())?;
                 if tr.status != TransferState::Confirmed {
-                    return reject(Code::TransferNotPending, format!("transfer {transfer} is {}, not awaiting acceptance", tr.status.name()));
+                    return reject(
+                        Code::TransferNotPending,
+                        format!(
+                            "transfer {transfer} is {}, not awaiting acceptance",
+                            tr.status.name()
+                        ),
+                    );
                 }
                 if t > tr.accept_by {
-                    return reject(Code::WindowExpired, format!("the acceptance window of {transfer} closed at {}", tr.accept_by));
+                    return reject(
+                        Code::WindowExpired,
+                        format!(
+                            "the acceptance window of {transfer} closed at {}",
+                            tr.accept_by
+                        ),
+                    );
                 }
                 self.check_execution(transfer, t)?;
                 Ok(self.execute_or_delay(cmd, transfer, t))
@@ -122,7 +194,10 @@ impl State {
                 let tr = self.open_transfer(transfer)?;
                 self.require_rep(actor, &tr.to.clone())?;
                 if matches!(tr.status, TransferState::Delayed { .. }) {
-                    return reject(Code::TransferNotPending, format!("transfer {transfer} was already accepted"));
+                    return reject(
+                        Code::TransferNotPending,
+                        format!("transfer {transfer} was already accepted"),
+                    );
                 }
                 Ok(self.close_transfer(transfer, TransferState::Declined))
             }
@@ -130,20 +205,33 @@ impl State {
                 text("reason", reason)?;
                 let tr = self.open_transfer(transfer)?;
                 let entity = self.account(&tr.from)?.entity.clone();
-                let jur = self.entities[&entity].jurisdiction.clone();
-                let is_rep = self.entities[&entity].accounts.values().any(|a| self.accounts[a].can_act(actor));
+                let jur = self.entities[&entity].jurisdiction;
+                let is_rep = self.entities[&entity]
+                    .accounts
+                    .values()
+                    .any(|a| self.accounts[a].can_act(actor));
                 if !is_rep && !self.is_regulator(actor, &jur) {
-                    return reject(Code::NotAuthorized, format!("{actor} may not cancel transfer {transfer}"));
+                    return reject(
+                        Code::NotAuthorized,
+                        format!("{actor} may not cancel transfer {transfer}"),
+                    );
                 }
                 Ok(self.close_transfer(transfer, TransferState::Cancelled))
             }
             Command::Tick {} => {
                 let role_ok = matches!(
                     self.users.get(actor).map(|u| &u.role),
-                    Some(crate::command::UserRole::System | crate::command::UserRole::Admin | crate::command::UserRole::Regulator { .. })
+                    Some(
+                        crate::command::UserRole::System
+                            | crate::command::UserRole::Admin
+                            | crate::command::UserRole::Regulator { .. }
+                    )
                 );
                 if !role_ok {
-                    return reject(Code::NotAuthorized, format!("{actor} may not run the scheduler"));
+                    return reject(
+                        Code::NotAuthorized,
+                        format!("{actor} may not run the scheduler"),
+                    );
                 }
                 let mut effects = Vec::new();
                 // One tick may execute several delayed transfers: they are reversible together,
@@ -153,12 +241,23 @@ impl State {
                 for id in open {
                     let tr = &self.transfers[&id];
                     match tr.status {
-                        TransferState::Proposed if t > tr.confirm_by => effects.extend(self.close_transfer(&id, TransferState::Expired)),
-                        TransferState::Confirmed if t > tr.accept_by => effects.extend(self.close_transfer(&id, TransferState::Expired)),
-                        TransferState::Delayed { until } if t >= until => match self.check_execution(&id, t) {
-                            Ok(()) => effects.extend(self.execute(&id, &mut back)),
-                            Err(r) => effects.extend(self.close_transfer(&id, TransferState::Denied { code: r.code.number() })),
-                        },
+                        TransferState::Proposed if t > tr.confirm_by => {
+                            effects.extend(self.close_transfer(&id, TransferState::Expired))
+                        }
+                        TransferState::Confirmed if t > tr.accept_by => {
+                            effects.extend(self.close_transfer(&id, TransferState::Expired))
+                        }
+                        TransferState::Delayed { until } if t >= until => {
+                            match self.check_execution(&id, t) {
+                                Ok(()) => effects.extend(self.execute(&id, &mut back)),
+                                Err(r) => effects.extend(self.close_transfer(
+                                    &id,
+                                    TransferState::Denied {
+                                        code: r.code.number(),
+                                    },
+                                )),
+                            }
+                        }
                         _ => {}
                     }
                 }
@@ -172,18 +271,27 @@ impl State {
     }
 
     fn open_transfer(&self, id: &TransferId) -> Result<&Transfer, Rejection> {
-        let tr = self
-            .transfers
-            .get(id)
-            .ok_or_else(|| Rejection::new(Code::UnknownTransfer, format!("transfer {id} does not exist")))?;
+        let tr = self.transfers.get(id).ok_or_else(|| {
+            Rejection::new(
+                Code::UnknownTransfer,
+                format!("transfer {id} does not exist"),
+            )
+        })?;
         if !tr.status.is_open() {
-            return reject(Code::TransferNotPending, format!("transfer {id} is already {}", tr.status.name()));
+            return reject(
+                Code::TransferNotPending,
+                format!("transfer {id} is already {}", tr.status.name()),
+            );
         }
         Ok(tr)
     }
 
     fn escrowed(&self, id: &TransferId) -> Resolved {
-        self.transfers[id].escrow.iter().map(|(s, set)| (s.clone(), set.iter().collect())).collect()
+        self.transfers[id]
+            .escrow
+            .iter()
+            .map(|(s, set)| (s.clone(), set.iter().collect()))
+            .collect()
     }
 
     /// Execution checks again at execution time: the world may have changed since the request.
@@ -194,18 +302,25 @@ impl State {
     }
 
     fn trusted(&self, from: &AccountId, to: &AccountId, t: Timestamp) -> bool {
-        self.accounts[from].trusted.get(to).is_some_and(|active| *active <= t)
+        self.accounts[from]
+            .trusted
+            .get(to)
+            .is_some_and(|active| *active <= t)
     }
 
     fn execute_or_delay(&mut self, cmd: &Command, id: &TransferId, t: Timestamp) -> Vec<Effect> {
         let tr = &self.transfers[id];
         let delay = match &self.rules.trusted_accounts {
-            Some(tal) if tr.needs_acceptance && !self.trusted(&tr.from, &tr.to, t) => Some(tal.untrusted_delay_hours),
+            Some(tal) if tr.needs_acceptance && !self.trusted(&tr.from, &tr.to, t) => {
+                Some(tal.untrusted_delay_hours)
+            }
             _ => None,
         };
         match delay {
             Some(h) if h > 0 => {
-                let st = TransferState::Delayed { until: t.plus_hours(h) };
+                let st = TransferState::Delayed {
+                    until: t.plus_hours(h),
+                };
                 self.transfers.get_mut(id).expect("checked").status = st;
                 self.touch(ObjKey::Transfer(id.clone()));
                 vec![status(id, st)]
@@ -231,7 +346,10 @@ impl State {
         debug_assert!(self.transfers[id].escrow.is_empty());
         self.finish(id, TransferState::Executed);
         // A reversal returns executed serials to the transferring account.
-        back.extend(moves.iter().map(|m| Move { from: Loc::Account(from.clone()), ..m.clone() }));
+        back.extend(moves.iter().map(|m| Move {
+            from: Loc::Account(from.clone()),
+            ..m.clone()
+        }));
         let mut effects: Vec<Effect> = moves.into_iter().map(Effect::Moved).collect();
         effects.push(status(id, TransferState::Executed));
         effects
@@ -261,39 +379,68 @@ impl State {
 }
 
 fn status(id: &TransferId, s: TransferState) -> Effect {
-    Effect::TransferStatus { transfer: id.clone(), status: s.name().to_owned() }
+    Effect::TransferStatus {
+        transfer: id.clone(),
+        status: s.name().to_owned(),
+    }
 }
 
 /// Terms disclosed with a request: secondary-market and exchange trades record a price and a
 /// settlement date (REG-§95921(b), detail UNVERIFIED).
-fn check_terms(tt: TransactionType, same_entity: bool, price: Option<&crate::command::Price>, settlement: Option<&str>) -> Result<(), Rejection> {
+fn check_terms(
+    tt: TransactionType,
+    same_entity: bool,
+    price: Option<&crate::command::Price>,
+    settlement: Option<&str>,
+) -> Result<(), Rejection> {
     match tt {
         TransactionType::OwnAccounts if !same_entity => {
-            return reject(Code::InvalidField, "own_accounts transfers are between accounts of one entity");
+            return reject(
+                Code::InvalidField,
+                "own_accounts transfers are between accounts of one entity",
+            );
         }
         TransactionType::Secondary | TransactionType::Exchange if same_entity => {
-            return reject(Code::InvalidField, "a trade is between different entities; use own_accounts");
+            return reject(
+                Code::InvalidField,
+                "a trade is between different entities; use own_accounts",
+            );
         }
-        TransactionType::Secondary | TransactionType::Exchange if price.is_none() || settlement.is_none() => {
-            return reject(Code::InvalidField, "secondary-market and exchange transfers record a price and a settlement_date");
+        TransactionType::Secondary | TransactionType::Exchange
+            if price.is_none() || settlement.is_none() =>
+        {
+            return reject(
+                Code::InvalidField,
+                "secondary-market and exchange transfers record a price and a settlement_date",
+            );
         }
         TransactionType::NoConsideration if price.is_some_and(|p| p.unit_price_minor != 0) => {
-            return reject(Code::InvalidField, "a no_consideration transfer has no price");
+            return reject(
+                Code::InvalidField,
+                "a no_consideration transfer has no price",
+            );
         }
         _ => {}
     }
     if let Some(p) = price
-        && (p.currency.len() != 3 || !p.currency.bytes().all(|b| b.is_ascii_uppercase()) || p.unit_price_minor > 1_000_000_000)
+        && (p.currency.len() != 3
+            || !p.currency.bytes().all(|b| b.is_ascii_uppercase())
+            || p.unit_price_minor > 1_000_000_000)
     {
-        return reject(Code::InvalidField, "price: currency is an ISO 4217 code and unit_price_minor at most 1,000,000,000");
+        return reject(
+            Code::InvalidField,
+            "price: currency is an ISO 4217 code and unit_price_minor at most 1,000,000,000",
+        );
     }
     if let Some(d) = settlement
         && !is_date(d)
     {
-        return reject(Code::InvalidField, format!("settlement_date {d:?} is not YYYY-MM-DD"));
+        return reject(
+            Code::InvalidField,
+            format!("settlement_date {d:?} is not YYYY-MM-DD"),
+        );
     }
     Ok(())
 }
 
 use tonne_core::calendar::is_date;
-

@@ -217,11 +217,9 @@ impl Stmts {
                 "DELETE FROM holdings h USING UNNEST($1::TEXT[], $2::TEXT[]) AS d(series, location) \
                  WHERE h.series = d.series AND h.location = d.location",
             )?,
-            upsert_holdings: p(
-                "INSERT INTO holdings (series, location, serials, ranges) \
+            upsert_holdings: p("INSERT INTO holdings (series, location, serials, ranges) \
                  SELECT * FROM UNNEST($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::TEXT[]) \
-                 ON CONFLICT (series, location) DO UPDATE SET serials = EXCLUDED.serials, ranges = EXCLUDED.ranges",
-            )?,
+                 ON CONFLICT (series, location) DO UPDATE SET serials = EXCLUDED.serials, ranges = EXCLUDED.ranges")?,
             delete_objects: p(
                 "DELETE FROM objects o USING UNNEST($1::TEXT[], $2::TEXT[]) AS d(kind, id) \
                  WHERE o.kind = d.kind AND o.id = d.id",
@@ -439,8 +437,11 @@ fn apply_delta(tx: &mut Transaction<'_>, st: &Stmts, c: &Commit) -> Result<(), T
             .map(|h| to_i64(h.serials, "holding serials"))
             .collect::<Result<Vec<_>, _>>()?;
         let ranges: Vec<&str> = chunk.iter().map(|h| h.ranges.as_str()).collect();
-        tx.execute(&st.upsert_holdings, &[&series, &location, &serials, &ranges])
-            .map_err(db("commit: upserting holdings"))?;
+        tx.execute(
+            &st.upsert_holdings,
+            &[&series, &location, &serials, &ranges],
+        )
+        .map_err(db("commit: upserting holdings"))?;
     }
     let objects: Vec<&ObjectRow> = d
         .objects_upsert

@@ -4,12 +4,12 @@
 mod migrations;
 mod naive;
 
-use rusqlite::{params, Connection, ErrorCode, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 use std::time::Duration;
 use tonne_core::{Timestamp, UserId};
-use tonne_registry::export::{HoldingRow, ObjectRow};
 use tonne_registry::JournalEntry;
-use tonne_store::{Commit, CommandResult, NaiveLedger, Store, StoreError};
+use tonne_registry::export::{HoldingRow, ObjectRow};
+use tonne_store::{CommandResult, Commit, NaiveLedger, Store, StoreError};
 
 pub struct SqliteStore {
     conn: Connection,
@@ -31,26 +31,33 @@ impl SqliteStore {
     }
 
     fn configure(conn: Connection) -> Result<Self, StoreError> {
-        conn.busy_timeout(Duration::from_secs(30)).map_err(be("busy_timeout"))?;
+        conn.busy_timeout(Duration::from_secs(30))
+            .map_err(be("busy_timeout"))?;
         // WAL lets readers run beside the writer; FULL syncs the WAL on every commit
         // (the durability the issue asks for).
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(be("journal_mode"))?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(be("synchronous"))?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(be("foreign_keys"))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(be("journal_mode"))?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(be("synchronous"))?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(be("foreign_keys"))?;
         conn.set_prepared_statement_cache_capacity(64);
         Ok(Self { conn })
     }
 }
 
 fn hash32(v: Vec<u8>, what: &str) -> Result<[u8; 32], StoreError> {
-    v.try_into().map_err(|_| StoreError::Corrupt(format!("{what} is not 32 bytes")))
+    v.try_into()
+        .map_err(|_| StoreError::Corrupt(format!("{what} is not 32 bytes")))
 }
 
 fn u64_of(v: i64, what: &str) -> Result<u64, StoreError> {
     u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what} is negative ({v})")))
 }
 
-fn row_to_entry(r: &rusqlite::Row<'_>) -> Result<Result<JournalEntry, StoreError>, rusqlite::Error> {
+fn row_to_entry(
+    r: &rusqlite::Row<'_>,
+) -> Result<Result<JournalEntry, StoreError>, rusqlite::Error> {
     let seq: i64 = r.get(0)?;
     let prev: Vec<u8> = r.get(1)?;
     let hash: Vec<u8> = r.get(2)?;
@@ -64,10 +71,13 @@ fn row_to_entry(r: &rusqlite::Row<'_>) -> Result<Result<JournalEntry, StoreError
             seq: u64_of(seq, "journal.seq")?,
             prev_hash: hash32(prev, "journal.prev_hash")?,
             hash: hash32(hash, "journal.hash")?,
-            ts: Timestamp::from_millis(ts).map_err(|e| StoreError::Corrupt(format!("journal.ts_ms of {seq}: {e}")))?,
-            actor: UserId::parse(&actor).map_err(|e| StoreError::Corrupt(format!("journal.actor of {seq}: {e}")))?,
+            ts: Timestamp::from_millis(ts)
+                .map_err(|e| StoreError::Corrupt(format!("journal.ts_ms of {seq}: {e}")))?,
+            actor: UserId::parse(&actor)
+                .map_err(|e| StoreError::Corrupt(format!("journal.actor of {seq}: {e}")))?,
             key,
-            format: u16::try_from(format).map_err(|_| StoreError::Corrupt(format!("journal.format of {seq}")))?,
+            format: u16::try_from(format)
+                .map_err(|_| StoreError::Corrupt(format!("journal.format of {seq}")))?,
             payload,
         })
     })())
@@ -94,10 +104,16 @@ impl Store for SqliteStore {
         }
     }
 
-    fn scan_journal(&mut self, after: u64, f: &mut dyn FnMut(JournalEntry) -> Result<(), StoreError>) -> Result<(), StoreError> {
+    fn scan_journal(
+        &mut self,
+        after: u64,
+        f: &mut dyn FnMut(JournalEntry) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached(&format!("SELECT {JOURNAL_COLS} FROM journal WHERE seq > ?1 ORDER BY seq"))
+            .prepare_cached(&format!(
+                "SELECT {JOURNAL_COLS} FROM journal WHERE seq > ?1 ORDER BY seq"
+            ))
             .map_err(be("scan journal"))?;
         let mut rows = stmt.query([after as i64]).map_err(be("scan journal"))?;
         while let Some(r) = rows.next().map_err(be("scan journal"))? {
@@ -109,25 +125,41 @@ impl Store for SqliteStore {
     fn entry(&mut self, seq: u64) -> Result<Option<JournalEntry>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached(&format!("SELECT {JOURNAL_COLS} FROM journal WHERE seq = ?1"))
+            .prepare_cached(&format!(
+                "SELECT {JOURNAL_COLS} FROM journal WHERE seq = ?1"
+            ))
             .map_err(be("entry"))?;
-        match stmt.query_row([seq as i64], row_to_entry).optional().map_err(be("entry"))? {
+        match stmt
+            .query_row([seq as i64], row_to_entry)
+            .optional()
+            .map_err(be("entry"))?
+        {
             None => Ok(None),
             Some(e) => Ok(Some(e?)),
         }
     }
 
     fn commit(&mut self, c: &Commit) -> Result<(), StoreError> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(be("begin"))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(be("begin"))?;
         let head: i64 = tx
-            .query_row("SELECT COALESCE(MAX(seq), 0) FROM journal", [], |r| r.get(0))
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM journal", [], |r| {
+                r.get(0)
+            })
             .map_err(be("head"))?;
         if head as u64 != c.expected_head {
-            return Err(StoreError::Conflict { expected: c.expected_head, found: head as u64 });
+            return Err(StoreError::Conflict {
+                expected: c.expected_head,
+                found: head as u64,
+            });
         }
         {
             let mut ins = tx
-                .prepare_cached(&format!("INSERT INTO journal ({JOURNAL_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"))
+                .prepare_cached(&format!(
+                    "INSERT INTO journal ({JOURNAL_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                ))
                 .map_err(be("insert journal"))?;
             for e in &c.entries {
                 ins.execute(params![
@@ -146,9 +178,16 @@ impl Store for SqliteStore {
                 .prepare_cached("INSERT INTO command_results (idem_key, digest, seq, result_json) VALUES (?1, ?2, ?3, ?4)")
                 .map_err(be("insert result"))?;
             for r in &c.results {
-                match res.execute(params![&r.key, &r.digest[..], r.seq.map(|s| s as i64), &r.result_json]) {
+                match res.execute(params![
+                    &r.key,
+                    &r.digest[..],
+                    r.seq.map(|s| s as i64),
+                    &r.result_json
+                ]) {
                     Ok(_) => {}
-                    Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == ErrorCode::ConstraintViolation => {
+                    Err(rusqlite::Error::SqliteFailure(e, _))
+                        if e.code == ErrorCode::ConstraintViolation =>
+                    {
                         return Err(StoreError::KeyTaken(r.key.clone()));
                     }
                     Err(e) => return Err(StoreError::backend("insert result", e)),
@@ -167,9 +206,12 @@ impl Store for SqliteStore {
                 )
                 .map_err(be("holdings"))?;
             for h in &c.delta.holdings_upsert {
-                up.execute(params![&h.series, &h.location, h.serials as i64, &h.ranges]).map_err(be("holdings"))?;
+                up.execute(params![&h.series, &h.location, h.serials as i64, &h.ranges])
+                    .map_err(be("holdings"))?;
             }
-            let mut odel = tx.prepare_cached("DELETE FROM objects WHERE kind = ?1 AND id = ?2").map_err(be("objects"))?;
+            let mut odel = tx
+                .prepare_cached("DELETE FROM objects WHERE kind = ?1 AND id = ?2")
+                .map_err(be("objects"))?;
             for (k, id) in &c.delta.objects_delete {
                 odel.execute(params![k, id]).map_err(be("objects"))?;
             }
@@ -180,7 +222,8 @@ impl Store for SqliteStore {
                 )
                 .map_err(be("objects"))?;
             for o in &c.delta.objects_upsert {
-                oup.execute(params![&o.kind, &o.id, &o.body]).map_err(be("objects"))?;
+                oup.execute(params![&o.kind, &o.id, &o.body])
+                    .map_err(be("objects"))?;
             }
         }
         tx.commit().map_err(be("commit"))
@@ -204,7 +247,12 @@ impl Store for SqliteStore {
             .map_err(be("results"))?;
         let mut rows = stmt.query([]).map_err(be("results"))?;
         while let Some(r) = rows.next().map_err(be("results"))? {
-            f(to_result((r.get(0).map_err(be("results"))?, r.get(1).map_err(be("results"))?, r.get(2).map_err(be("results"))?, r.get(3).map_err(be("results"))?))?);
+            f(to_result((
+                r.get(0).map_err(be("results"))?,
+                r.get(1).map_err(be("results"))?,
+                r.get(2).map_err(be("results"))?,
+                r.get(3).map_err(be("results"))?,
+            ))?);
         }
         Ok(())
     }
@@ -215,21 +263,42 @@ impl Store for SqliteStore {
             .prepare("SELECT series, location, serials, ranges FROM holdings")
             .map_err(be("holdings"))?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?)))
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            })
             .map_err(be("holdings"))?;
         let mut out = Vec::new();
         for r in rows {
             let (series, location, n, ranges) = r.map_err(be("holdings"))?;
-            out.push(HoldingRow { series, location, serials: u64_of(n, "holdings.serials")?, ranges });
+            out.push(HoldingRow {
+                series,
+                location,
+                serials: u64_of(n, "holdings.serials")?,
+                ranges,
+            });
         }
         out.sort();
         Ok(out)
     }
 
     fn objects(&mut self) -> Result<Vec<ObjectRow>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT kind, id, body FROM objects").map_err(be("objects"))?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT kind, id, body FROM objects")
+            .map_err(be("objects"))?;
         let rows = stmt
-            .query_map([], |r| Ok(ObjectRow { kind: r.get(0)?, id: r.get(1)?, body: r.get(2)? }))
+            .query_map([], |r| {
+                Ok(ObjectRow {
+                    kind: r.get(0)?,
+                    id: r.get(1)?,
+                    body: r.get(2)?,
+                })
+            })
             .map_err(be("objects"))?;
         let mut out = rows.collect::<Result<Vec<_>, _>>().map_err(be("objects"))?;
         out.sort();
@@ -245,7 +314,9 @@ impl Store for SqliteStore {
     }
 }
 
-fn to_result((key, digest, seq, result_json): (String, Vec<u8>, Option<i64>, String)) -> Result<CommandResult, StoreError> {
+fn to_result(
+    (key, digest, seq, result_json): (String, Vec<u8>, Option<i64>, String),
+) -> Result<CommandResult, StoreError> {
     Ok(CommandResult {
         digest: hash32(digest, "command_results.digest")?,
         seq: seq.map(|s| u64_of(s, "command_results.seq")).transpose()?,

@@ -45,17 +45,31 @@ const STEPS: &[&str] = &[
 
 pub fn run(conn: &mut Connection) -> Result<(), StoreError> {
     let be = |e: rusqlite::Error| StoreError::backend("migrate", e);
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(be)?;
-    tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)").map_err(be)?;
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(be)?;
+    tx.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        .map_err(be)?;
     let current: i64 = tx
-        .query_row("SELECT COALESCE(MAX(version), 0) FROM schema_version", [], |r| r.get(0))
+        .query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+            [],
+            |r| r.get(0),
+        )
         .map_err(be)?;
     if current as usize > STEPS.len() {
-        return Err(StoreError::Schema(format!("schema version {current} is newer than this build ({})", STEPS.len())));
+        return Err(StoreError::Schema(format!(
+            "schema version {current} is newer than this build ({})",
+            STEPS.len()
+        )));
     }
     for (i, step) in STEPS.iter().enumerate().skip(current as usize) {
         tx.execute_batch(step).map_err(be)?;
-        tx.execute("INSERT INTO schema_version (version) VALUES (?1)", [(i + 1) as i64]).map_err(be)?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES (?1)",
+            [(i + 1) as i64],
+        )
+        .map_err(be)?;
     }
     tx.commit().map_err(be)
 }

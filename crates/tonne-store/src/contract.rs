@@ -126,7 +126,11 @@ fn hrow(series: &str, start: u64, end: u64, location: &str) -> HoldingRow {
         series: series.into(),
         location: location.into(),
         serials: end - start + 1,
-        ranges: if start == end { start.to_string() } else { format!("{start}-{end}") },
+        ranges: if start == end {
+            start.to_string()
+        } else {
+            format!("{start}-{end}")
+        },
     }
 }
 
@@ -699,7 +703,14 @@ fn bulk_commit(mut s: Box<dyn Store>) {
         .map(|i| result(&format!("bulk-{i}"), Some(i)))
         .collect();
     let mut holdings: Vec<_> = (0..N)
-        .map(|i| hrow("CA/CCA/2026", i * 10 + 1, i * 10 + 10, &format!("account:A{i}")))
+        .map(|i| {
+            hrow(
+                "CA/CCA/2026",
+                i * 10 + 1,
+                i * 10 + 10,
+                &format!("account:A{i}"),
+            )
+        })
         .collect();
     holdings.sort();
     s.commit(&Commit {

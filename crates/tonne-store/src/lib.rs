@@ -6,8 +6,8 @@
 
 pub mod contract;
 
-use tonne_registry::export::{HoldingRow, ObjectRow, RowDelta};
 use tonne_registry::JournalEntry;
+use tonne_registry::export::{HoldingRow, ObjectRow, RowDelta};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -22,12 +22,18 @@ pub enum StoreError {
     #[error("stored data is malformed: {0}")]
     Corrupt(String),
     #[error("{context}: {message}")]
-    Backend { context: &'static str, message: String },
+    Backend {
+        context: &'static str,
+        message: String,
+    },
 }
 
 impl StoreError {
     pub fn backend(context: &'static str, e: impl std::fmt::Display) -> Self {
-        Self::Backend { context, message: e.to_string() }
+        Self::Backend {
+            context,
+            message: e.to_string(),
+        }
     }
 }
 
@@ -59,7 +65,11 @@ pub trait Store: Send {
     /// Highest journal seq (0 when empty) and its hash.
     fn head(&mut self) -> Result<(u64, [u8; 32]), StoreError>;
     /// Calls `f` for each journal entry with seq > `after`, in order.
-    fn scan_journal(&mut self, after: u64, f: &mut dyn FnMut(JournalEntry) -> Result<(), StoreError>) -> Result<(), StoreError>;
+    fn scan_journal(
+        &mut self,
+        after: u64,
+        f: &mut dyn FnMut(JournalEntry) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
     /// Entry `seq`, if present.
     fn entry(&mut self, seq: u64) -> Result<Option<JournalEntry>, StoreError>;
     /// Writes a commit atomically and durably.
@@ -90,7 +100,13 @@ pub trait Store: Send {
 pub trait NaiveLedger {
     /// Creates `accounts` accounts in `groups` corporate groups, each holding `per_account`
     /// allowances of one series in one range; `limit` is the holding limit per group.
-    fn setup(&mut self, accounts: u32, groups: u32, per_account: u64, limit: u64) -> Result<(), StoreError>;
+    fn setup(
+        &mut self,
+        accounts: u32,
+        groups: u32,
+        per_account: u64,
+        limit: u64,
+    ) -> Result<(), StoreError>;
     /// Moves the lowest `qty` serials from `from` to `to` in one SQL transaction, checking the
     /// source holds them, both accounts are open and eligible, and the receiving group stays
     /// within its limit; appends a hash-chained journal row. Returns false if a rule refused it.

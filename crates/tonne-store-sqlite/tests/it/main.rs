@@ -21,7 +21,8 @@ fn journal_rows_refuse_update_and_delete() {
     let mut s = SqliteStore::open_in_memory().unwrap();
     s.migrate().unwrap();
     s.migrate().unwrap(); // idempotent
-    s.execute_sql("INSERT INTO journal VALUES (1, x'00', x'00', 0, 'a', 'k', 1, x'00')").unwrap();
+    s.execute_sql("INSERT INTO journal VALUES (1, x'00', x'00', 0, 'a', 'k', 1, x'00')")
+        .unwrap();
     assert!(s.execute_sql("UPDATE journal SET actor = 'b'").is_err());
     assert!(s.execute_sql("DELETE FROM journal").is_err());
 }
