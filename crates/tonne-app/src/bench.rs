@@ -104,6 +104,21 @@ struct Gen {
 }
 
 impl Gen {
+    /// California 2026 allowances, commands from 2026-01-05 on, one millisecond apart.
+    fn new() -> Self {
+        let series = SeriesKey::new(
+            JurisdictionCode::parse("US-CA").expect("valid"),
+            InstrumentKind::Allowance,
+            Some(2026),
+            None,
+        )
+        .expect("valid");
+        let t = Timestamp::parse("2026-01-05T00:00:00Z")
+            .expect("valid")
+            .millis();
+        Self { t, n: 0, series }
+    }
+
     fn env(&mut self, actor: &str, cmd: Command) -> Envelope {
         self.t += 1;
         self.n += 1;
@@ -326,20 +341,7 @@ pub fn run(
     cfg: &BenchConfig,
     progress: &mut dyn FnMut(&str),
 ) -> Result<BenchReport, AppError> {
-    let series = SeriesKey::new(
-        JurisdictionCode::parse("US-CA").expect("valid"),
-        InstrumentKind::Allowance,
-        Some(2026),
-        None,
-    )
-    .expect("valid");
-    let mut g = Gen {
-        t: Timestamp::parse("2026-01-05T00:00:00Z")
-            .expect("valid")
-            .millis(),
-        n: 0,
-        series,
-    };
+    let mut g = Gen::new();
     let mut rng = Rng(0x7017E);
     progress("one million serial ranges in memory");
     let (ranges_held, ranges_mb, in_memory_tps) = ranges_in_memory(cfg.ranges);
@@ -513,20 +515,8 @@ fn ledger_into_store(ledger: Ledger) -> Box<dyn tonne_store::Store> {
 /// Fragments holdings into `target` ranges by moving every other serial, in memory, and
 /// measures the resident memory the fragmented state takes.
 fn ranges_in_memory(target: u64) -> (u64, f64, f64) {
-    let series = SeriesKey::new(
-        JurisdictionCode::parse("US-CA").expect("valid"),
-        InstrumentKind::Allowance,
-        Some(2026),
-        None,
-    )
-    .expect("valid");
-    let mut g = Gen {
-        t: Timestamp::parse("2026-01-05T00:00:00Z")
-            .expect("valid")
-            .millis(),
-        n: 0,
-        series: series.clone(),
-    };
+    let mut g = Gen::new();
+    let series = g.series.clone();
     let base = rss_mb();
     let mut state = State::new();
     let cfg = BenchConfig {

@@ -508,13 +508,12 @@ impl State {
                 }
                 let resolved = self.resolve(&Loc::Account(from.clone()), legs)?;
                 self.check_acquisition(from, to, &resolved, t, Via::Allocation)?;
-                let moves = self.move_all(
+                Ok(self.move_reversibly(
+                    cmd,
                     &resolved,
                     &Loc::Account(from.clone()),
                     &Loc::Account(to.clone()),
-                );
-                self.mark_reversible(cmd, &moves);
-                Ok(moves.into_iter().map(Effect::Moved).collect())
+                ))
             }
             Command::ExecuteTransfer {
                 from,
@@ -527,13 +526,12 @@ impl State {
                 self.require_regulator(actor, &jur)?;
                 let resolved = self.resolve(&Loc::Account(from.clone()), legs)?;
                 self.check_acquisition(from, to, &resolved, t, Via::Regulator)?;
-                let moves = self.move_all(
+                Ok(self.move_reversibly(
+                    cmd,
                     &resolved,
                     &Loc::Account(from.clone()),
                     &Loc::Account(to.clone()),
-                );
-                self.mark_reversible(cmd, &moves);
-                Ok(moves.into_iter().map(Effect::Moved).collect())
+                ))
             }
             Command::ProposeTransfer { .. }
             | Command::ConfirmTransfer { .. }
@@ -622,9 +620,12 @@ impl State {
                 }
                 self.require_open(account)?;
                 let resolved = self.resolve(&Loc::Account(account.clone()), legs)?;
-                let moves = self.move_all(&resolved, &Loc::Account(account.clone()), &Loc::Retired);
-                self.mark_reversible(cmd, &moves);
-                Ok(moves.into_iter().map(Effect::Moved).collect())
+                Ok(self.move_reversibly(
+                    cmd,
+                    &resolved,
+                    &Loc::Account(account.clone()),
+                    &Loc::Retired,
+                ))
             }
             Command::Cancel {
                 account,
@@ -635,10 +636,8 @@ impl State {
                 let jur = *self.jurisdiction_of(account)?;
                 self.require_regulator(actor, &jur)?;
                 let resolved = self.resolve(&Loc::Account(account.clone()), legs)?;
-                let moves =
-                    self.move_all(&resolved, &Loc::Account(account.clone()), &Loc::Cancelled);
-                self.mark_reversible(cmd, &moves);
-                Ok(moves.into_iter().map(Effect::Moved).collect())
+                let from = Loc::Account(account.clone());
+                Ok(self.move_reversibly(cmd, &resolved, &from, &Loc::Cancelled))
             }
             Command::Invalidate {
                 series,
@@ -992,6 +991,19 @@ impl State {
         moves
     }
 
+    /// Moves resolved serials for a command a regulator may later reverse, and records it.
+    fn move_reversibly(
+        &mut self,
+        cmd: &Command,
+        resolved: &Resolved,
+        from: &Loc,
+        to: &Loc,
+    ) -> Vec<Effect> {
+        let moves = self.move_all(resolved, from, to);
+        self.mark_reversible(cmd, &moves);
+        moves.into_iter().map(Effect::Moved).collect()
+    }
+
     pub(crate) fn mark_reversible(&mut self, cmd: &Command, moves: &[Move]) {
         self.reversible
             .insert(self.seq + 1, (fingerprint(cmd, moves), false));
@@ -1275,10 +1287,9 @@ impl State {
                 format!("surrendering {q} exceeds the {outstanding} outstanding on {obligation}"),
             );
         }
-        let moves = self.move_all(&resolved, &Loc::Account(account.clone()), &Loc::Retired);
         self.adjust_surrendered(obligation, q as i128);
-        self.mark_reversible(cmd, &moves);
-        Ok(moves.into_iter().map(Effect::Moved).collect())
+        let from = Loc::Account(account.clone());
+        Ok(self.move_reversibly(cmd, &resolved, &from, &Loc::Retired))
     }
 
     fn adjust_surrendered(&mut self, obligation: &tonne_core::ObligationId, q: i128) {

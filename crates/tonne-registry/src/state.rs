@@ -364,41 +364,37 @@ impl State {
     /// Rebuilds every group's allowance counts from holdings (after a change of corporate
     /// association). Obligation totals are rebuilt too.
     pub(crate) fn recount_groups(&mut self) {
-        let mut groups: FxHashMap<GroupId, GroupTotals> = FxHashMap::default();
-        for (id, acc) in &self.accounts {
-            if let Some((group, compliance)) = self.counted_group(id) {
-                let g = groups.entry(group.clone()).or_default();
-                for (series, set) in &acc.holdings {
-                    if let (InstrumentKind::Allowance, Some(v)) = (series.kind(), series.vintage())
-                    {
-                        let slot = g.vintages.entry(v).or_default();
-                        if compliance {
-                            slot.1 += set.count()
-                        } else {
-                            slot.0 += set.count()
-                        }
-                    }
+        fn add(g: &mut GroupTotals, compliance: bool, sets: &BTreeMap<SeriesKey, RangeSet>) {
+            for (series, set) in sets {
+                if let (InstrumentKind::Allowance, Some(v)) = (series.kind(), series.vintage()) {
+                    let slot = g.vintages.entry(v).or_default();
+                    let field = if compliance { &mut slot.1 } else { &mut slot.0 };
+                    *field += set.count();
                 }
             }
         }
+        let mut groups: FxHashMap<GroupId, GroupTotals> = FxHashMap::default();
+        for (id, acc) in &self.accounts {
+            if let Some((group, compliance)) = self.counted_group(id) {
+                add(
+                    groups.entry(group.clone()).or_default(),
+                    compliance,
+                    &acc.holdings,
+                );
+            }
+        }
+        // Escrowed serials still count for the sender.
         for t in self
             .open_transfers
             .iter()
             .filter_map(|t| self.transfers.get(t))
         {
             if let Some((group, compliance)) = self.counted_group(&t.from) {
-                let g = groups.entry(group.clone()).or_default();
-                for (series, set) in &t.escrow {
-                    if let (InstrumentKind::Allowance, Some(v)) = (series.kind(), series.vintage())
-                    {
-                        let slot = g.vintages.entry(v).or_default();
-                        if compliance {
-                            slot.1 += set.count()
-                        } else {
-                            slot.0 += set.count()
-                        }
-                    }
-                }
+                add(
+                    groups.entry(group.clone()).or_default(),
+                    compliance,
+                    &t.escrow,
+                );
             }
         }
         for o in self.obligations.values() {
