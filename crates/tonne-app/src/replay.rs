@@ -5,7 +5,8 @@
 use crate::ledger::AppError;
 use std::sync::mpsc::sync_channel;
 use tonne_core::Timestamp;
-use tonne_registry::{Effect, Envelope, JournalEntry, State};
+use tonne_registry::journal::encode_effects;
+use tonne_registry::{Envelope, JournalEntry, State};
 use tonne_store::{Store, StoreError};
 
 /// Where a replay stops.
@@ -30,7 +31,9 @@ pub(crate) struct Decoded {
     seq: u64,
     hash: [u8; 32],
     env: Envelope,
-    effects: Vec<Effect>,
+    /// The entry's payload; the recorded effects' encoding starts at `effects_at`.
+    payload: Vec<u8>,
+    effects_at: usize,
 }
 
 const STOP: &str = "replay: stop scanning";
@@ -64,17 +67,20 @@ fn check_and_decode(head: &mut (u64, [u8; 32]), e: JournalEntry) -> Result<Decod
             "hash does not match the entry's contents".into(),
         ));
     }
-    let (env, effects) = e.decode().map_err(|x| bad("decode", x.to_string()))?;
+    let (env, effects_at) = e
+        .decode_command()
+        .map_err(|x| bad("decode", x.to_string()))?;
     *head = (e.seq, e.hash);
     Ok(Decoded {
         seq: e.seq,
         hash: e.hash,
         env,
-        effects,
+        payload: e.payload,
+        effects_at,
     })
 }
 
-fn apply_decoded(state: &mut State, d: Decoded) -> Result<(), AppError> {
+fn apply_decoded(state: &mut State, d: Decoded, buf: &mut Vec<u8>) -> Result<(), AppError> {
     let bad = |check: &'static str, detail: String| AppError::Corrupt {
         seq: d.seq,
         check,
@@ -83,7 +89,9 @@ fn apply_decoded(state: &mut State, d: Decoded) -> Result<(), AppError> {
     let effects = state
         .apply(&d.env)
         .map_err(|r| bad("replay", format!("the command is now rejected: {r}")))?;
-    if effects != d.effects {
+    buf.clear();
+    encode_effects(&effects, buf);
+    if buf[..] != d.payload[d.effects_at..] {
         return Err(bad(
             "effects",
             "recorded effects differ from the command's effects on replay".into(),
@@ -139,10 +147,11 @@ pub fn replay(
                 }
             }
         });
+        let mut buf = Vec::with_capacity(1024);
         for msg in rx {
             for d in msg? {
                 let (seq, hash) = (d.seq, d.hash);
-                apply_decoded(state, d)?;
+                apply_decoded(state, d, &mut buf)?;
                 *head = (seq, hash);
             }
         }

@@ -13,6 +13,12 @@ use sha2::{Digest, Sha256};
 use tonne_core::{Timestamp, UserId};
 
 pub const GENESIS_HASH: [u8; 32] = [0; 32];
+
+/// Appends the canonical encoding of `effects` (as it appears in a payload) to `buf`.
+pub fn encode_effects(effects: &[Effect], buf: &mut Vec<u8>) {
+    let bytes = postcard::to_extend(effects, std::mem::take(buf)).expect("effects encode");
+    *buf = bytes;
+}
 const DOMAIN: &[u8] = b"tonne/journal/v1\0";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,6 +108,32 @@ impl JournalEntry {
     }
 
     /// The command envelope as it was applied, and the recorded effects.
+    /// The command envelope and the offset in `payload` where the encoded effects begin: replay
+    /// re-encodes the effects it computes and compares bytes, without decoding the recorded ones.
+    pub fn decode_command(&self) -> Result<(Envelope, usize), JournalError> {
+        if self.format != crate::COMMAND_FORMAT_VERSION {
+            return Err(JournalError::Format {
+                seq: self.seq,
+                format: self.format,
+            });
+        }
+        let (cmd, rest) =
+            postcard::take_from_bytes::<Command>(&self.payload).map_err(|source| {
+                JournalError::Decode {
+                    seq: self.seq,
+                    source,
+                }
+            })?;
+        let env = Envelope {
+            v: self.format,
+            key: self.key.clone(),
+            ts: self.ts,
+            actor: self.actor.clone(),
+            cmd,
+        };
+        Ok((env, self.payload.len() - rest.len()))
+    }
+
     pub fn decode(&self) -> Result<(Envelope, Vec<Effect>), JournalError> {
         let body = self.body()?;
         let env = Envelope {
