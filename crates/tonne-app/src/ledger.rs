@@ -76,8 +76,15 @@ fn key_hash(key: &str) -> u64 {
     BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(key)
 }
 
+/// The store: in our hands, or lent to a background commit (at most one at a time).
+enum Slot {
+    Idle(Box<dyn Store>),
+    Busy(std::thread::JoinHandle<(Box<dyn Store>, Result<(), StoreError>)>),
+    Gone,
+}
+
 pub struct Ledger {
-    store: Box<dyn Store>,
+    store: Slot,
     state: State,
     head: (u64, [u8; 32]),
     /// Idempotency index: hash of key -> first 8 bytes of the payload digest. A hit is
@@ -94,7 +101,7 @@ impl Ledger {
     pub fn open(mut store: Box<dyn Store>) -> Result<Self, AppError> {
         store.migrate()?;
         let mut ledger = Self {
-            store,
+            store: Slot::Idle(store),
             state: State::new(),
             head: (0, GENESIS_HASH),
             keys: FxHashMap::default(),
@@ -103,7 +110,7 @@ impl Ledger {
         };
         ledger.catch_up()?;
         let mut keys = FxHashMap::default();
-        ledger.store.scan_results(&mut |r: CommandResult| {
+        ledger.st()?.scan_results(&mut |r: CommandResult| {
             keys.insert(
                 key_hash(&r.key),
                 u64::from_be_bytes(r.digest[..8].try_into().expect("8 bytes")),
@@ -120,22 +127,63 @@ impl Ledger {
     pub fn head(&self) -> (u64, [u8; 32]) {
         self.head
     }
-    /// Gives the store back (staged commands must have been flushed).
-    pub fn into_store(self) -> Box<dyn Store> {
+    /// Gives the store back once any background commit has finished (staged commands must
+    /// have been flushed).
+    pub fn into_store(mut self) -> Result<Box<dyn Store>, AppError> {
         debug_assert!(
             self.pending.results.is_empty(),
             "flush before giving the store back"
         );
-        self.store
+        self.sync()?;
+        match std::mem::replace(&mut self.store, Slot::Gone) {
+            Slot::Idle(s) => Ok(s),
+            _ => unreachable!("sync leaves the store idle"),
+        }
     }
-    pub fn store(&mut self) -> &mut dyn Store {
-        self.store.as_mut()
+
+    /// The store, once any background commit has finished.
+    pub fn store(&mut self) -> Result<&mut dyn Store, AppError> {
+        self.st()
+    }
+
+    fn st(&mut self) -> Result<&mut dyn Store, AppError> {
+        self.sync()?;
+        match &mut self.store {
+            Slot::Idle(s) => Ok(s.as_mut()),
+            _ => unreachable!("sync leaves the store idle"),
+        }
+    }
+
+    /// Waits for the background commit, if one is running. If it failed, memory is ahead of
+    /// the store: the ledger rebuilds itself from what is durable and returns the error, and
+    /// every command staged since the last successful sync is lost (none was acknowledged).
+    pub fn sync(&mut self) -> Result<(), AppError> {
+        if !matches!(self.store, Slot::Busy(_)) {
+            return Ok(());
+        }
+        let Slot::Busy(job) = std::mem::replace(&mut self.store, Slot::Gone) else {
+            unreachable!("checked above")
+        };
+        let (store, result) = match job.join() {
+            Ok(done) => done,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        self.store = Slot::Idle(store);
+        if let Err(e) = result {
+            self.reload()?;
+            return Err(e.into());
+        }
+        Ok(())
     }
 
     /// Applies journal entries other writers appended after our head.
     fn catch_up(&mut self) -> Result<(), AppError> {
+        self.sync()?;
+        let Slot::Idle(store) = &mut self.store else {
+            unreachable!("sync leaves the store idle")
+        };
         crate::replay::replay(
-            self.store.as_mut(),
+            store.as_mut(),
             &mut self.state,
             &mut self.head,
             crate::replay::Until::Head,
@@ -144,7 +192,9 @@ impl Ledger {
 
     /// Rebuilds everything from the store (after a failed commit left memory ahead of disk).
     fn reload(&mut self) -> Result<(), AppError> {
-        let store = std::mem::replace(&mut self.store, Box::new(Detached));
+        let Slot::Idle(store) = std::mem::replace(&mut self.store, Slot::Gone) else {
+            unreachable!("reload runs with the store idle")
+        };
         *self = Self::open(store)?;
         Ok(())
     }
@@ -154,7 +204,7 @@ impl Ledger {
         const ATTEMPTS: u32 = 50;
         for _ in 0..ATTEMPTS {
             // Cheap check first: another writer may have appended since we last looked.
-            if self.store.head()?.0 != self.head.0 {
+            if self.st()?.head()?.0 != self.head.0 {
                 self.catch_up()?;
             }
             let outcome = self.stage(env)?;
@@ -191,7 +241,7 @@ impl Ledger {
         if let Some(i) = self.batch_keys.get(env.key.as_str()).copied() {
             return Ok(retry_outcome(&self.pending.results[i], &digest));
         } else if self.keys.contains_key(&kh)
-            && let Some(r) = self.store.result(&env.key)?
+            && let Some(r) = self.st()?.result(&env.key)?
         {
             return Ok(retry_outcome(&r, &digest));
         }
@@ -228,8 +278,18 @@ impl Ledger {
         self.pending.results.len()
     }
 
-    /// Commits the staged batch in one durable transaction.
+    /// Commits the staged batch in one durable transaction and waits for it.
     pub fn flush(&mut self) -> Result<(), AppError> {
+        self.flush_async()?;
+        self.sync()
+    }
+
+    /// Hands the staged batch to a background commit and returns at once, so the next batch
+    /// can be applied while this one is written (a two-stage pipeline, as TigerBeetle does).
+    /// Nothing in the batch is durable, or may be acknowledged, until [`Ledger::sync`] (or the
+    /// next flush) returns Ok. At most one commit runs at a time.
+    pub fn flush_async(&mut self) -> Result<(), AppError> {
+        self.sync()?;
         if self.pending.results.is_empty() {
             return Ok(());
         }
@@ -238,14 +298,14 @@ impl Ledger {
         commit.delta = self.state.row_delta(&changes);
         commit.expected_head = self.head.0 - commit.entries.len() as u64;
         self.batch_keys.clear();
-        match self.store.commit(&commit) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                // Memory is ahead of the store: rebuild from what is durable.
-                self.reload()?;
-                Err(e.into())
-            }
-        }
+        let Slot::Idle(mut store) = std::mem::replace(&mut self.store, Slot::Gone) else {
+            unreachable!("sync leaves the store idle")
+        };
+        self.store = Slot::Busy(std::thread::spawn(move || {
+            let result = store.commit(&commit);
+            (store, result)
+        }));
+        Ok(())
     }
 
     /// A reversal names a journal seq; the original command and moves come from the journal.
@@ -257,7 +317,7 @@ impl Ledger {
         let found = self.pending.entries.iter().find(|e| e.seq == *seq).cloned();
         let entry = match found {
             Some(e) => Some(e),
-            None => self.store.entry(*seq)?,
+            None => self.st()?.entry(*seq)?,
         };
         let Some(entry) = entry else {
             let mut env = env.clone();
@@ -298,44 +358,12 @@ fn retry_outcome(r: &CommandResult, digest: &[u8; 32]) -> Outcome {
     }
 }
 
-/// Placeholder store while a ledger is being rebuilt; never used.
-struct Detached;
-impl Store for Detached {
-    fn migrate(&mut self) -> Result<(), StoreError> {
-        unreachable!()
-    }
-    fn head(&mut self) -> Result<(u64, [u8; 32]), StoreError> {
-        unreachable!()
-    }
-    fn scan_journal(
-        &mut self,
-        _: u64,
-        _: &mut dyn FnMut(JournalEntry) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        unreachable!()
-    }
-    fn entry(&mut self, _: u64) -> Result<Option<JournalEntry>, StoreError> {
-        unreachable!()
-    }
-    fn commit(&mut self, _: &Commit) -> Result<(), StoreError> {
-        unreachable!()
-    }
-    fn result(&mut self, _: &str) -> Result<Option<CommandResult>, StoreError> {
-        unreachable!()
-    }
-    fn scan_results(&mut self, _: &mut dyn FnMut(CommandResult)) -> Result<(), StoreError> {
-        unreachable!()
-    }
-    fn holdings(&mut self) -> Result<Vec<tonne_registry::export::HoldingRow>, StoreError> {
-        unreachable!()
-    }
-    fn objects(&mut self) -> Result<Vec<tonne_registry::export::ObjectRow>, StoreError> {
-        unreachable!()
-    }
-    fn execute_sql(&mut self, _: &str) -> Result<(), StoreError> {
-        unreachable!()
-    }
-    fn naive(&mut self) -> &mut dyn tonne_store::NaiveLedger {
-        unreachable!()
+impl Drop for Ledger {
+    /// A commit still running finishes before the ledger goes (its result is not reported:
+    /// nothing in it was acknowledged).
+    fn drop(&mut self) {
+        if let Slot::Busy(job) = std::mem::replace(&mut self.store, Slot::Gone) {
+            let _ = job.join();
+        }
     }
 }

@@ -147,7 +147,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&summary)?);
             } else {
                 print!("{}", demo::render(&summary));
-                let report = tonne_app::verify::verify(ledger.store())?;
+                let report = tonne_app::verify::verify(ledger.store()?)?;
                 println!(
                     "Verify: {}",
                     if report.ok {

@@ -31,8 +31,12 @@ fn staged_batches_equal_single_commits_and_survive_reopen() {
         single.head(),
         "same journal, same head hash"
     );
-    let rows =
-        |l: &mut tonne_app::Ledger| (l.store().holdings().unwrap(), l.store().objects().unwrap());
+    let rows = |l: &mut tonne_app::Ledger| {
+        (
+            l.store().unwrap().holdings().unwrap(),
+            l.store().unwrap().objects().unwrap(),
+        )
+    };
     let stored = rows(&mut batched);
     assert_eq!(stored, rows(&mut single), "same stored state rows");
     assert_eq!(

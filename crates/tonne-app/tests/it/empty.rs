@@ -11,7 +11,7 @@ fn a_new_store_verifies() {
     let mut ledger = open(&_path);
     assert_eq!(ledger.head().0, 0);
     verify_ok(&mut ledger);
-    assert!(ledger.store().objects().unwrap().is_empty());
+    assert!(ledger.store().unwrap().objects().unwrap().is_empty());
 }
 
 #[test]
@@ -37,7 +37,7 @@ fn refusals_before_genesis_leave_a_verifiable_empty_store() {
     assert_eq!(accepted(&ledger.execute(&genesis).unwrap()), 1);
     verify_ok(&mut ledger);
     assert_eq!(
-        ledger.store().objects().unwrap(),
+        ledger.store().unwrap().objects().unwrap(),
         ledger.state().object_rows()
     );
 }

@@ -168,7 +168,7 @@ fn invalid_keys_are_refused_and_never_stored() {
             assert_eq!(ledger.staged(), 0);
         }
         assert!(
-            ledger.store().result(key).unwrap().is_none(),
+            ledger.store().unwrap().result(key).unwrap().is_none(),
             "key {:?} was stored",
             &key[..key.len().min(20)]
         );

@@ -6,6 +6,7 @@ mod util;
 mod batch;
 mod empty;
 mod idempotency;
+mod pipeline;
 mod postgres;
 mod reversal;
 mod two_writers;

@@ -30,7 +30,7 @@ fn demo_on_postgres_verifies_and_reopens() {
     // Reopen on the same connection: the replay rebuilds the same state.
     let rows = (ledger.state().holding_rows(), ledger.state().object_rows());
     let head = ledger.head();
-    let mut store: Box<dyn Store> = ledger.into_store();
+    let mut store: Box<dyn Store> = ledger.into_store().unwrap();
     assert_eq!((store.holdings().unwrap(), store.objects().unwrap()), rows);
     let mut ledger = Ledger::open(store).expect("reopen");
     assert_eq!(ledger.head(), head);
@@ -44,7 +44,7 @@ fn demo_on_postgres_verifies_and_reopens() {
             .unwrap(),
     );
     verify_ok(&mut ledger);
-    let mut store = ledger.into_store();
+    let mut store = ledger.into_store().unwrap();
     store
         .execute_sql(&format!(
             "SET search_path TO public; DROP SCHEMA {schema} CASCADE"

@@ -46,6 +46,7 @@ fn executed_transfer_is_reversed_once() {
     // The journal records the original the ledger filled in.
     let entry = ledger
         .store()
+        .unwrap()
         .entry(rv)
         .unwrap()
         .expect("reversal journaled");
@@ -103,6 +104,7 @@ fn first_seq_of(ledger: &mut tonne_app::Ledger, name: &str) -> u64 {
     let mut seq = None;
     ledger
         .store()
+        .unwrap()
         .scan_journal(0, &mut |e| {
             if seq.is_none() && e.decode().expect("decodes").0.cmd.name() == name {
                 seq = Some(e.seq);
@@ -148,7 +150,14 @@ fn a_client_supplied_original_is_never_trusted() {
         (held(&ledger, "CA-AUCTION"), held(&ledger, "CA3001-H")),
         (280_000, 70_000)
     );
-    let (e, _) = ledger.store().entry(rv).unwrap().unwrap().decode().unwrap();
+    let (e, _) = ledger
+        .store()
+        .unwrap()
+        .entry(rv)
+        .unwrap()
+        .unwrap()
+        .decode()
+        .unwrap();
     let Command::Reverse {
         original: Some(o), ..
     } = e.cmd
@@ -226,7 +235,7 @@ fn reversal_staged_in_the_same_batch_as_its_transfer() {
             .unwrap(),
     );
     // The entry is not in the store yet; the ledger finds it in the pending batch.
-    assert!(ledger.store().entry(s).unwrap().is_none());
+    assert!(ledger.store().unwrap().entry(s).unwrap().is_none());
     accepted(&ledger.stage(&reverse("s-2", "carb-eo", s)).unwrap());
     assert_eq!(
         rejected(&ledger.stage(&reverse("s-3", "carb-eo", s)).unwrap()),

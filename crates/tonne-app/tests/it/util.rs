@@ -78,9 +78,9 @@ pub fn held(ledger: &Ledger, account: &str) -> u64 {
 }
 
 pub fn verify_ok(ledger: &mut Ledger) {
-    let r = tonne_app::verify::verify(ledger.store()).expect("verify runs");
+    let r = tonne_app::verify::verify(ledger.store().unwrap()).expect("verify runs");
     assert!(r.ok, "verify failed: {r:?}");
-    let stored_head = ledger.store().head().expect("head").0;
+    let stored_head = ledger.store().unwrap().head().expect("head").0;
     assert_eq!(r.entries, stored_head);
     assert!(ledger.head().0 <= stored_head);
 }
@@ -90,6 +90,7 @@ pub fn journal_keys(ledger: &mut Ledger) -> Vec<String> {
     let mut keys = Vec::new();
     ledger
         .store()
+        .unwrap()
         .scan_journal(0, &mut |e| {
             keys.push(e.key);
             Ok(())
