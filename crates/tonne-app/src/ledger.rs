@@ -63,11 +63,18 @@ pub fn rejection_json(r: &Rejection) -> serde_json::Value {
 /// SHA-256 of what a retry must repeat exactly: format, actor and command. The timestamp is
 /// left out so a client may retry a timed-out request with a fresh clock reading.
 pub fn payload_digest(env: &Envelope) -> [u8; 32] {
+    digest_of(
+        env,
+        &postcard::to_stdvec(&env.cmd).expect("commands encode"),
+    )
+}
+
+fn digest_of(env: &Envelope, command_bytes: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(env.v.to_be_bytes());
     h.update(env.actor.as_str().as_bytes());
     h.update([0]);
-    h.update(postcard::to_stdvec(&env.cmd).expect("commands encode"));
+    h.update(command_bytes);
     h.finalize().into()
 }
 
@@ -233,7 +240,9 @@ impl Ledger {
                 msg,
             )));
         }
-        let digest = payload_digest(env);
+        // The command is encoded once: for the retry digest and as the start of the payload.
+        let command_bytes = postcard::to_stdvec(&env.cmd).expect("commands encode");
+        let digest = digest_of(env, &command_bytes);
         let kh = key_hash(&env.key);
         let short = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
         // Keys staged in this batch are matched exactly; the long-lived index is a hash that
@@ -245,11 +254,22 @@ impl Ledger {
         {
             return Ok(retry_outcome(&r, &digest));
         }
-        let env = self.resolve_reversal(env)?;
-        let (outcome, result_json, seq) = match self.state.apply(&env) {
+        // Only a reversal is rewritten (its original comes from the journal).
+        let resolved = self.resolve_reversal(env)?;
+        let (env, command_bytes) = match &resolved {
+            Some(r) => (r, postcard::to_stdvec(&r.cmd).expect("commands encode")),
+            None => (env, command_bytes),
+        };
+        let (outcome, result_json, seq) = match self.state.apply(env) {
             Ok(effects) => {
                 let seq = self.head.0 + 1;
-                let entry = JournalEntry::seal(seq, self.head.1, &env, &effects);
+                let entry = JournalEntry::seal_with_command_bytes(
+                    seq,
+                    self.head.1,
+                    env,
+                    command_bytes,
+                    &effects,
+                );
                 self.head = (seq, entry.hash);
                 self.pending.entries.push(entry);
                 let outcome = Outcome::Accepted { seq, effects };
@@ -309,10 +329,10 @@ impl Ledger {
     }
 
     /// A reversal names a journal seq; the original command and moves come from the journal.
-    fn resolve_reversal(&mut self, env: &Envelope) -> Result<Envelope, AppError> {
+    fn resolve_reversal(&mut self, env: &Envelope) -> Result<Option<Envelope>, AppError> {
         // Any `original` a client supplies is replaced: only the journal is authoritative.
         let Command::Reverse { seq, reason, .. } = &env.cmd else {
-            return Ok(env.clone());
+            return Ok(None);
         };
         let found = self.pending.entries.iter().find(|e| e.seq == *seq).cloned();
         let entry = match found {
@@ -326,7 +346,7 @@ impl Ledger {
                 reason: reason.clone(),
                 original: None,
             };
-            return Ok(env);
+            return Ok(Some(env));
         };
         let (orig, effects) = entry.decode().map_err(|e| AppError::Corrupt {
             seq: *seq,
@@ -340,7 +360,7 @@ impl Ledger {
             reason: reason.clone(),
             original: Some(source),
         };
-        Ok(env)
+        Ok(Some(env))
     }
 }
 

@@ -978,8 +978,8 @@ impl State {
     pub(crate) fn move_all(&mut self, resolved: &Resolved, from: &Loc, to: &Loc) -> Vec<Move> {
         let mut moves = Vec::new();
         for (series, ranges) in resolved {
+            self.move_ranges(series, ranges, from, to);
             for r in ranges {
-                self.move_range(series, *r, from, to);
                 moves.push(Move {
                     series: series.clone(),
                     range: *r,

@@ -62,6 +62,28 @@ impl JournalEntry {
             effects,
         })
         .expect("encodes");
+        Self::seal_payload(seq, prev_hash, env, payload)
+    }
+
+    /// As [`JournalEntry::seal`], for a caller that already holds the command's encoding
+    /// (`postcard::to_stdvec(&env.cmd)`): postcard encodes a struct as its fields in order, so
+    /// the payload is those bytes followed by the effects' encoding.
+    pub fn seal_with_command_bytes(
+        seq: u64,
+        prev_hash: [u8; 32],
+        env: &Envelope,
+        mut command_bytes: Vec<u8>,
+        effects: &[Effect],
+    ) -> Self {
+        debug_assert_eq!(
+            command_bytes,
+            postcard::to_stdvec(&env.cmd).expect("encodes")
+        );
+        encode_effects(effects, &mut command_bytes);
+        Self::seal_payload(seq, prev_hash, env, command_bytes)
+    }
+
+    fn seal_payload(seq: u64, prev_hash: [u8; 32], env: &Envelope, payload: Vec<u8>) -> Self {
         let mut e = Self {
             seq,
             prev_hash,

@@ -304,6 +304,30 @@ impl State {
         from: &Loc,
         to: &Loc,
     ) {
+        self.count_allowances(series, range.len(), from, false);
+        self.move_serials(series, range, from, to);
+        self.count_allowances(series, range.len(), to, true);
+    }
+
+    /// Moves many ranges of one series between the same two places, updating the holding-limit
+    /// counters once for all of them.
+    pub(crate) fn move_ranges(
+        &mut self,
+        series: &SeriesKey,
+        ranges: &[SerialRange],
+        from: &Loc,
+        to: &Loc,
+    ) {
+        let total: u64 = ranges.iter().map(|r| r.len()).sum();
+        self.count_allowances(series, total, from, false);
+        for r in ranges {
+            self.move_serials(series, *r, from, to);
+        }
+        self.count_allowances(series, total, to, true);
+    }
+
+    /// The serial sets and change tracking of a move; counters are the callers' business.
+    fn move_serials(&mut self, series: &SeriesKey, range: SerialRange, from: &Loc, to: &Loc) {
         debug_assert_ne!(from, to);
         if let Some(c) = &mut self.changes {
             for loc in [from, to] {
@@ -312,7 +336,6 @@ impl State {
                 }
             }
         }
-        self.count_allowances(series, range, from, false);
         if *from == Loc::Unissued {
             let issued = self.series.entry(series.clone()).or_insert(0);
             assert_eq!(range.start(), *issued + 1, "issuance continues the series");
@@ -331,10 +354,9 @@ impl State {
             .or_default()
             .insert(range)
             .expect("a serial is in one place only");
-        self.count_allowances(series, range, to, true);
     }
 
-    fn count_allowances(&mut self, series: &SeriesKey, range: SerialRange, loc: &Loc, add: bool) {
+    fn count_allowances(&mut self, series: &SeriesKey, qty: u64, loc: &Loc, add: bool) {
         if series.kind() != InstrumentKind::Allowance {
             return;
         }
@@ -353,10 +375,10 @@ impl State {
             .or_default();
         let field = if compliance { &mut slot.1 } else { &mut slot.0 };
         if add {
-            *field += range.len();
+            *field += qty;
         } else {
             *field = field
-                .checked_sub(range.len())
+                .checked_sub(qty)
                 .expect("group totals never go negative");
         }
     }
