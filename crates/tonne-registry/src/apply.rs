@@ -1005,8 +1005,7 @@ impl State {
     }
 
     pub(crate) fn mark_reversible(&mut self, cmd: &Command, moves: &[Move]) {
-        self.reversible
-            .insert(self.seq + 1, (fingerprint(cmd, moves), false));
+        self.reversible.mark(self.seq + 1, fingerprint(cmd, moves));
     }
 
     /// Every execution check for instruments arriving at `to` from `from`: account states,
@@ -1408,7 +1407,7 @@ impl State {
         original: Option<&crate::command::ReversalSource>,
     ) -> Result<Vec<Effect>, Rejection> {
         text("reason", reason)?;
-        let Some((d, reversed)) = self.reversible.get(&seq).copied() else {
+        let Some((d, reversed)) = self.reversible.get(seq) else {
             return reject(
                 Code::NotReversible,
                 format!("journal entry {seq} moved no instruments that a reversal can return"),
@@ -1473,7 +1472,7 @@ impl State {
             let q: u64 = back.iter().map(|m| m.range.len()).sum();
             self.adjust_surrendered(obligation, -(q as i128));
         }
-        self.reversible.get_mut(&seq).expect("checked").1 = true;
+        self.reversible.set_reversed(seq);
         Ok(back.into_iter().map(Effect::Moved).collect())
     }
 }

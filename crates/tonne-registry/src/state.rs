@@ -171,6 +171,36 @@ impl GroupTotals {
     }
 }
 
+/// Which journal entries a regulator may reverse: a fingerprint per seq (dense, as nearly every
+/// entry of a busy registry is a transfer) and the set already reversed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reversible {
+    /// `fingerprints[seq - 1]`; 0 = not reversible.
+    fingerprints: Vec<u64>,
+    reversed: BTreeSet<u64>,
+}
+
+impl Reversible {
+    pub(crate) fn mark(&mut self, seq: u64, fingerprint: u64) {
+        let i = usize::try_from(seq - 1).expect("seq fits memory");
+        if self.fingerprints.len() <= i {
+            self.fingerprints.resize(i + 1, 0);
+        }
+        // 0 means "not reversible", so a fingerprint of 0 is stored as 1.
+        self.fingerprints[i] = fingerprint.max(1);
+    }
+    /// The fingerprint of `seq` and whether it was reversed, if it is reversible.
+    pub fn get(&self, seq: u64) -> Option<(u64, bool)> {
+        let fp = *self
+            .fingerprints
+            .get(usize::try_from(seq.checked_sub(1)?).ok()?)?;
+        (fp != 0).then(|| (fp, self.reversed.contains(&seq)))
+    }
+    pub(crate) fn set_reversed(&mut self, seq: u64) {
+        self.reversed.insert(seq);
+    }
+}
+
 /// Keys of stored objects, for change tracking and export.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ObjKey {
@@ -217,7 +247,7 @@ pub struct State {
     pub invalidated: BTreeMap<SeriesKey, RangeSet>,
     pub groups: FxHashMap<GroupId, GroupTotals>,
     /// Fingerprint of each reversible entry's command and moves, and whether it was reversed.
-    pub reversible: FxHashMap<u64, (u64, bool)>,
+    pub reversible: Reversible,
     pub(crate) changes: Option<Changes>,
 }
 
