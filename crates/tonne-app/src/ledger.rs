@@ -230,6 +230,10 @@ impl Ledger {
     /// Applies one command into the pending batch; nothing is durable until [`Ledger::flush`].
     /// The batch must be flushed before the outcome is acknowledged to anyone.
     pub fn stage(&mut self, env: &Envelope) -> Result<Outcome, AppError> {
+        // A batch is bounded (limits::MAX_BATCH); beyond it, hand the batch to the writer.
+        if self.pending.results.len() >= tonne_core::limits::MAX_BATCH {
+            self.flush_async()?;
+        }
         // A key the registry refuses is not remembered: storing its result would reserve, and
         // persist (up to a whole line long), a key no command can ever use.
         let max_key = 2 * tonne_core::limits::MAX_ID_LEN;

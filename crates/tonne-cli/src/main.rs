@@ -48,7 +48,7 @@ enum Cmd {
         #[arg(long)]
         json: bool,
         /// Commands per durable transaction; results are printed only once committed.
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=16_384))]
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=tonne_core::limits::MAX_BATCH as i64))]
         commit_every: u32,
     },
     /// Replay the journal and check chain, conservation, serials and stored state.
