@@ -12,4 +12,4 @@ pub mod statement;
 pub mod verify;
 
 pub use ledger::{AppError, Ledger, Outcome};
-pub use open::open_store;
+pub use open::{open_existing_store, open_store};

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use tonne_app::commands::parse_jsonl;
 use tonne_app::statement::{AsOf, state_as_of, statement};
-use tonne_app::{Ledger, Outcome, bench, demo, open_store};
+use tonne_app::{Ledger, Outcome, bench, demo, open_existing_store, open_store};
 use tonne_core::{AccountId, Timestamp};
 
 // The ledger allocates and frees many small objects, often across the replay threads; mimalloc
@@ -166,7 +166,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             commit_every,
         } => apply(&file, &db, json, commit_every as usize),
         Cmd::Verify { db, json } => {
-            let mut store = open_store(&db).with_context(|| format!("opening {db}"))?;
+            let mut store = open_existing_store(&db).with_context(|| format!("opening {db}"))?;
             let r = tonne_app::verify::verify(store.as_mut())?;
             if json {
                 println!("{}", serde_json::to_string(&r)?);
@@ -196,7 +196,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             as_of,
             json,
         } => {
-            let mut store = open_store(&db)?;
+            let mut store = open_existing_store(&db)?;
             let at = match (as_of_seq, as_of) {
                 (Some(s), _) => AsOf::Seq(s),
                 (None, Some(t)) => AsOf::Time(Timestamp::parse(&t).with_context(|| "--as-of")?),
@@ -236,7 +236,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Journal {
             what: JournalCmd::Head { db, json },
         } => {
-            let mut store = open_store(&db)?;
+            let mut store = open_existing_store(&db)?;
             let (seq, hash) = store.head()?;
             if json {
                 println!("{}", json!({"seq": seq, "hash": hex::encode(hash)}));
@@ -254,7 +254,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     json,
                 },
         } => {
-            let mut store = open_store(&db)?;
+            let mut store = open_existing_store(&db)?;
             let mut out = std::io::stdout().lock();
             let mut shown = 0;
             let mut err = None;
