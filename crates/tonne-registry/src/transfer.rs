@@ -133,24 +133,14 @@ impl State {
                         "another representative than the proposer must confirm (REG-§95921)",
                     );
                 }
-                if tr.status != TransferState::Proposed {
-                    return reject(
-                        Code::TransferNotPending,
-                        format!(
-                            "transfer {transfer} is {}, not awaiting confirmation",
-                            tr.status.name()
-                        ),
-                    );
-                }
-                if t > tr.confirm_by {
-                    return reject(
-                        Code::WindowExpired,
-                        format!(
-                            "the confirmation window of {transfer} closed at {}",
-                            tr.confirm_by
-                        ),
-                    );
-                }
+                awaiting(
+                    tr,
+                    transfer,
+                    TransferState::Proposed,
+                    "confirmation",
+                    tr.confirm_by,
+                    t,
+                )?;
                 let needs_acceptance = tr.needs_acceptance;
                 if !needs_acceptance {
                     self.check_execution(transfer, t)?;
@@ -168,24 +158,14 @@ impl State {
             Command::AcceptTransfer { transfer } => {
                 let tr = self.open_transfer(transfer)?;
                 self.require_rep(actor, &tr.to.clone())?;
-                if tr.status != TransferState::Confirmed {
-                    return reject(
-                        Code::TransferNotPending,
-                        format!(
-                            "transfer {transfer} is {}, not awaiting acceptance",
-                            tr.status.name()
-                        ),
-                    );
-                }
-                if t > tr.accept_by {
-                    return reject(
-                        Code::WindowExpired,
-                        format!(
-                            "the acceptance window of {transfer} closed at {}",
-                            tr.accept_by
-                        ),
-                    );
-                }
+                awaiting(
+                    tr,
+                    transfer,
+                    TransferState::Confirmed,
+                    "acceptance",
+                    tr.accept_by,
+                    t,
+                )?;
                 self.check_execution(transfer, t)?;
                 Ok(self.execute_or_delay(cmd, transfer, t))
             }
@@ -376,6 +356,31 @@ impl State {
         self.open_transfers.remove(id);
         self.touch(ObjKey::Transfer(id.clone()));
     }
+}
+
+/// The transfer is in the state the step needs and its window (`by`) has not closed at `t`.
+fn awaiting(
+    tr: &Transfer,
+    id: &TransferId,
+    want: TransferState,
+    step: &str,
+    by: Timestamp,
+    t: Timestamp,
+) -> Result<(), Rejection> {
+    if tr.status != want {
+        let now = tr.status.name();
+        return reject(
+            Code::TransferNotPending,
+            format!("transfer {id} is {now}, not awaiting {step}"),
+        );
+    }
+    if t > by {
+        return reject(
+            Code::WindowExpired,
+            format!("the {step} window of {id} closed at {by}"),
+        );
+    }
+    Ok(())
 }
 
 fn status(id: &TransferId, s: TransferState) -> Effect {
