@@ -8,5 +8,6 @@ mod empty;
 mod idempotency;
 mod pipeline;
 mod postgres;
+mod retries;
 mod reversal;
 mod two_writers;
