@@ -42,14 +42,20 @@ pub fn parse_jsonl(text: &str) -> Result<Vec<Numbered>, Vec<LineError>> {
             });
             continue;
         }
-        match serde_json::from_str::<Envelope>(raw) {
-            Ok(env) => out.push((line, env)),
-            Err(e) => {
+        match serde_json::from_str::<Envelope>(raw)
+            .map_err(|e| format!("{e} (column {})", e.column()))
+        {
+            Ok(env) => match check_command_shape(raw) {
+                Ok(()) => out.push((line, env)),
+                Err(message) => {
+                    if errors.len() < 100 {
+                        errors.push(LineError { line, message });
+                    }
+                }
+            },
+            Err(message) => {
                 if errors.len() < 100 {
-                    errors.push(LineError {
-                        line,
-                        message: format!("{e} (column {})", e.column()),
-                    });
+                    errors.push(LineError { line, message });
                 }
             }
         }
@@ -58,6 +64,19 @@ pub fn parse_jsonl(text: &str) -> Result<Vec<Numbered>, Vec<LineError>> {
         Ok(out)
     } else {
         Err(errors)
+    }
+}
+
+/// serde also accepts a struct written as a JSON array (`{"tick": []}`); the documented form is
+/// an object, so a command's arguments must be one.
+fn check_command_shape(raw: &str) -> Result<(), String> {
+    let v: serde_json::Value = serde_json::from_str(raw).map_err(|e| e.to_string())?;
+    let cmd = v.get("cmd").and_then(|c| c.as_object());
+    match cmd.and_then(|c| c.iter().next()) {
+        Some((name, args)) if !args.is_object() => Err(format!(
+            "cmd.{name}: arguments must be a JSON object, e.g. {{\"{name}\":{{…}}}}"
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -82,5 +101,15 @@ mod tests {
         );
         assert!(errs[0].message.contains("-5"), "{}", errs[0]);
         assert_eq!(parse_jsonl(good).unwrap().len(), 1);
+        let array_form =
+            r#"{"v":1,"key":"k1","ts":"2026-01-05T10:00:00Z","actor":"admin","cmd":{"tick":[]}}"#;
+        let errs = parse_jsonl(array_form).unwrap_err();
+        assert!(
+            errs[0]
+                .message
+                .contains("cmd.tick: arguments must be a JSON object"),
+            "{}",
+            errs[0]
+        );
     }
 }
