@@ -17,6 +17,9 @@ use tonne_registry::{
     TransactionType, UserRole,
 };
 
+/// Allowances allocated to each benchmark account at setup (workload data, not a rule).
+const ALLOCATED_PER_ACCOUNT: u64 = 5_000;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct BenchConfig {
     pub accounts: u32,
@@ -237,7 +240,7 @@ fn setup(cfg: &BenchConfig, g: &mut Gen) -> Vec<Envelope> {
             account_type: AccountType::Issuance,
         },
     ));
-    let per = 5_000u64;
+    let per = ALLOCATED_PER_ACCOUNT;
     v.push(g.env(
         "reg",
         Command::Issue {
@@ -457,11 +460,14 @@ pub fn run(
         "sqlite"
     }
     .to_string();
-    let mut store = ledger_into_store(ledger)?;
+    let mut store = ledger.into_store()?;
 
     progress("naive SQL baseline");
     let naive = store.naive();
-    naive.setup(cfg.accounts, cfg.accounts, 5_000, 9_463_000)?;
+    // Same holdings and limit as the ledger's accounts: 5,000 allowances each; the 2026 holding
+    // limit from the combined budget 254.0 M (REG-§95841 Table 6-1) + 49.52 M (Québec,
+    // UNVERIFIED): 1,875,000 + 303,520,000 / 40 = 9,463,000 (QC-s.32; DERIVED).
+    naive.setup(cfg.accounts, cfg.accounts, ALLOCATED_PER_ACCOUNT, 9_463_000)?;
     let before = naive.total()?;
     let t = Instant::now();
     for _ in 0..cfg.naive {
@@ -481,7 +487,7 @@ pub fn run(
     let t = Instant::now();
     let ledger = Ledger::open(store)?;
     let replay_entries_per_s = journal_entries as f64 / t.elapsed().as_secs_f64();
-    let mut store = ledger_into_store(ledger)?;
+    let mut store = ledger.into_store()?;
     progress("verify");
     let t = Instant::now();
     let report = crate::verify::verify(store.as_mut())?;
@@ -515,10 +521,6 @@ pub fn run(
     })
 }
 
-fn ledger_into_store(ledger: Ledger) -> Result<Box<dyn tonne_store::Store>, AppError> {
-    ledger.into_store()
-}
-
 /// Fragments holdings into `target` ranges by moving every other serial, in memory, and
 /// measures the resident memory the fragmented state takes.
 fn ranges_in_memory(target: u64) -> (u64, f64, f64) {
@@ -534,7 +536,7 @@ fn ranges_in_memory(target: u64) -> (u64, f64, f64) {
         state.apply(&env).expect("setup applies");
     }
     // Move A1's even serials to A2 one by one: each move leaves one range behind in each account.
-    let per = 5_000u64; // serials per account from setup
+    let per = ALLOCATED_PER_ACCOUNT;
     let mut held = 0u64;
     let t = Instant::now();
     let mut n = 0u64;

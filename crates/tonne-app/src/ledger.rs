@@ -1,6 +1,6 @@
 //! The ledger service: single writer, in-memory state, durable commits.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tonne_registry::command::ReversalSource;
@@ -60,15 +60,8 @@ pub fn rejection_json(r: &Rejection) -> serde_json::Value {
     json!({"ok": false, "code": r.code.number(), "error": r.code.slug(), "message": r.message})
 }
 
-/// SHA-256 of what a retry must repeat exactly: format, actor and command. The timestamp is
-/// left out so a client may retry a timed-out request with a fresh clock reading.
-pub fn payload_digest(env: &Envelope) -> [u8; 32] {
-    digest_of(
-        env,
-        &postcard::to_stdvec(&env.cmd).expect("commands encode"),
-    )
-}
-
+/// SHA-256 of what a retry must repeat exactly: format, actor and the command's encoding. The
+/// timestamp is left out so a client may retry a timed-out request with a fresh clock reading.
 fn digest_of(env: &Envelope, command_bytes: &[u8]) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update(env.v.to_be_bytes());
@@ -94,9 +87,9 @@ pub struct Ledger {
     store: Slot,
     state: State,
     head: (u64, [u8; 32]),
-    /// Idempotency index: hash of key -> first 8 bytes of the payload digest. A hit is
-    /// confirmed against the store, so a collision can never return a wrong result.
-    keys: FxHashMap<u64, u64>,
+    /// Idempotency index: hashes of the keys already stored. A hit is confirmed against the
+    /// store, so a collision can never return a wrong result.
+    keys: FxHashSet<u64>,
     pending: Commit,
     /// State-row changes are exported when the batch is flushed.
     batch_keys: FxHashMap<String, usize>,
@@ -111,17 +104,14 @@ impl Ledger {
             store: Slot::Idle(store),
             state: State::new(),
             head: (0, GENESIS_HASH),
-            keys: FxHashMap::default(),
+            keys: FxHashSet::default(),
             pending: Commit::default(),
             batch_keys: FxHashMap::default(),
         };
         ledger.catch_up()?;
-        let mut keys = FxHashMap::default();
+        let mut keys = FxHashSet::default();
         ledger.st()?.scan_results(&mut |r: CommandResult| {
-            keys.insert(
-                key_hash(&r.key),
-                u64::from_be_bytes(r.digest[..8].try_into().expect("8 bytes")),
-            );
+            keys.insert(key_hash(&r.key));
         })?;
         ledger.keys = keys;
         ledger.state.track_changes();
@@ -248,12 +238,11 @@ impl Ledger {
         let command_bytes = postcard::to_stdvec(&env.cmd).expect("commands encode");
         let digest = digest_of(env, &command_bytes);
         let kh = key_hash(&env.key);
-        let short = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
         // Keys staged in this batch are matched exactly; the long-lived index is a hash that
         // a hit confirms against the store, so a collision costs a lookup, never a wrong answer.
         if let Some(i) = self.batch_keys.get(env.key.as_str()).copied() {
             return Ok(retry_outcome(&self.pending.results[i], &digest));
-        } else if self.keys.contains_key(&kh)
+        } else if self.keys.contains(&kh)
             && let Some(r) = self.st()?.result(&env.key)?
         {
             return Ok(retry_outcome(&r, &digest));
@@ -287,7 +276,7 @@ impl Ledger {
         };
         self.batch_keys
             .insert(env.key.clone(), self.pending.results.len());
-        self.keys.insert(kh, short);
+        self.keys.insert(kh);
         self.pending.results.push(CommandResult {
             key: env.key.clone(),
             digest,

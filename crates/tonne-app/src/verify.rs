@@ -8,6 +8,7 @@ use crate::replay::{Until, replay};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tonne_core::{RangeSet, SerialRange, SeriesKey};
+use tonne_registry::Loc;
 use tonne_registry::{GENESIS_HASH, State};
 use tonne_store::Store;
 
@@ -129,34 +130,13 @@ pub fn verify(store: &mut dyn Store) -> Result<VerifyReport, AppError> {
 /// Conservation per series (so per kind and vintage) and no serial in two places, on the
 /// replayed state: every location's ranges of a series, merged, must tile 1..=issued exactly.
 pub fn check_invariants(state: &State) -> Result<(), (&'static str, String)> {
-    let mut by_series: BTreeMap<&SeriesKey, Vec<(SerialRange, String)>> = BTreeMap::new();
-    for (id, acc) in &state.accounts {
-        for (s, set) in &acc.holdings {
-            by_series
-                .entry(s)
-                .or_default()
-                .extend(set.iter().map(|r| (r, format!("account:{id}"))));
-        }
-    }
-    for id in &state.open_transfers {
-        for (s, set) in &state.transfers[id].escrow {
-            by_series
-                .entry(s)
-                .or_default()
-                .extend(set.iter().map(|r| (r, format!("escrow:{id}"))));
-        }
-    }
-    for (map, name) in [
-        (&state.retired, "retired"),
-        (&state.cancelled, "cancelled"),
-        (&state.invalidated, "invalidated"),
-    ] {
-        for (s, set) in map {
-            by_series
-                .entry(s)
-                .or_default()
-                .extend(set.iter().map(|r| (r, name.to_string())));
-        }
+    // Locations are labelled only when a check fails: verify walks every range.
+    let mut by_series: BTreeMap<&SeriesKey, Vec<(SerialRange, Loc)>> = BTreeMap::new();
+    for (series, loc, set) in state.serial_sets() {
+        by_series
+            .entry(series)
+            .or_default()
+            .extend(set.iter().map(|r| (r, loc.clone())));
     }
     for (series, issued) in &state.series {
         let mut ranges = by_series.remove(series).unwrap_or_default();

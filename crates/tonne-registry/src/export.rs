@@ -51,35 +51,44 @@ fn holding_row(series: &SeriesKey, loc: &Loc, set: &RangeSet) -> HoldingRow {
     }
 }
 
-fn rows_of(series: &SeriesKey, loc: &Loc, set: &RangeSet, out: &mut Vec<HoldingRow>) {
-    if !set.is_empty() {
-        out.push(holding_row(series, loc, set));
-    }
-}
-
 impl State {
-    /// One row per (series, location) holding serials, sorted by (series, location).
-    pub fn holding_rows(&self) -> Vec<HoldingRow> {
+    /// Every non-empty serial set with its location: accounts, escrow of open transfers, and
+    /// the terminal states. The one enumeration export and verification share.
+    pub fn serial_sets(&self) -> Vec<(&SeriesKey, Loc, &RangeSet)> {
         let mut out = Vec::new();
         for (id, acc) in &self.accounts {
-            for (s, set) in &acc.holdings {
-                rows_of(s, &Loc::Account(id.clone()), set, &mut out);
-            }
+            out.extend(
+                acc.holdings
+                    .iter()
+                    .map(|(s, set)| (s, Loc::Account(id.clone()), set)),
+            );
         }
         for id in &self.open_transfers {
-            for (s, set) in &self.transfers[id].escrow {
-                rows_of(s, &Loc::Escrow(id.clone()), set, &mut out);
-            }
+            let escrow = &self.transfers[id].escrow;
+            out.extend(
+                escrow
+                    .iter()
+                    .map(|(s, set)| (s, Loc::Escrow(id.clone()), set)),
+            );
         }
         for (map, loc) in [
             (&self.retired, Loc::Retired),
             (&self.cancelled, Loc::Cancelled),
             (&self.invalidated, Loc::Invalidated),
         ] {
-            for (s, set) in map {
-                rows_of(s, &loc, set, &mut out);
-            }
+            out.extend(map.iter().map(|(s, set)| (s, loc.clone(), set)));
         }
+        out.retain(|(_, _, set)| !set.is_empty());
+        out
+    }
+
+    /// One row per (series, location) holding serials, sorted by (series, location).
+    pub fn holding_rows(&self) -> Vec<HoldingRow> {
+        let mut out: Vec<HoldingRow> = self
+            .serial_sets()
+            .into_iter()
+            .map(|(s, loc, set)| holding_row(s, &loc, set))
+            .collect();
         out.sort();
         out
     }
@@ -129,36 +138,29 @@ impl State {
 
     /// The stored form of one object; `None` if it no longer exists.
     pub fn object_row(&self, key: &ObjKey) -> Option<ObjectRow> {
-        let row = |kind: &str, id: String, body: serde_json::Value| ObjectRow {
-            kind: kind.into(),
-            id,
-            body: body.to_string(),
-        };
-        let to = |v: &dyn erased::Ser| v.json();
-        Some(match key {
+        fn to<T: serde::Serialize>(v: &T) -> serde_json::Value {
+            serde_json::to_value(v).expect("state objects serialise")
+        }
+        let body = match key {
             // An empty registry (no genesis yet) has no meta row: nothing was ever stored.
             ObjKey::Meta if self.admin.is_none() => return None,
-            ObjKey::Meta => row(
-                "meta",
-                "registry".into(),
-                json!({"name": self.name, "admin": self.admin, "rules": self.rules, "seq": self.seq, "last_ts": self.last_ts}),
-            ),
-            ObjKey::Jurisdiction(c) => row(
-                "jurisdiction",
-                c.to_string(),
-                to(self.jurisdictions.get(c)?),
-            ),
-            ObjKey::Link(i) => row("link", i.to_string(), to(self.links.get(*i)?)),
-            ObjKey::User(u) => row("user", u.to_string(), to(self.users.get(u)?)),
-            ObjKey::Entity(e) => row("entity", e.to_string(), to(self.entities.get(e)?)),
-            ObjKey::Account(a) => row("account", a.to_string(), to(self.accounts.get(a)?)),
-            ObjKey::Transfer(t) => row("transfer", t.to_string(), to(self.transfers.get(t)?)),
-            ObjKey::Obligation(o) => row("obligation", o.to_string(), to(self.obligations.get(o)?)),
-            ObjKey::Series(s) => row(
-                "series",
-                s.to_string(),
-                json!({"issued": self.series.get(s)?}),
-            ),
+            ObjKey::Meta => {
+                json!({"name": self.name, "admin": self.admin, "rules": self.rules, "seq": self.seq, "last_ts": self.last_ts})
+            }
+            ObjKey::Jurisdiction(c) => to(self.jurisdictions.get(c)?),
+            ObjKey::Link(i) => to(self.links.get(*i)?),
+            ObjKey::User(u) => to(self.users.get(u)?),
+            ObjKey::Entity(e) => to(self.entities.get(e)?),
+            ObjKey::Account(a) => to(self.accounts.get(a)?),
+            ObjKey::Transfer(t) => to(self.transfers.get(t)?),
+            ObjKey::Obligation(o) => to(self.obligations.get(o)?),
+            ObjKey::Series(s) => json!({"issued": self.series.get(s)?}),
+        };
+        let (kind, id) = obj_id(key);
+        Some(ObjectRow {
+            kind,
+            id,
+            body: body.to_string(),
         })
     }
 
@@ -207,16 +209,5 @@ fn obj_id(key: &ObjKey) -> (String, String) {
         ObjKey::Transfer(t) => ("transfer".into(), t.to_string()),
         ObjKey::Obligation(o) => ("obligation".into(), o.to_string()),
         ObjKey::Series(s) => ("series".into(), s.to_string()),
-    }
-}
-
-mod erased {
-    pub trait Ser {
-        fn json(&self) -> serde_json::Value;
-    }
-    impl<T: serde::Serialize> Ser for T {
-        fn json(&self) -> serde_json::Value {
-            serde_json::to_value(self).expect("state objects serialise")
-        }
     }
 }
