@@ -1,0 +1,3 @@
+//! Integration tests of the MRV engine: golden vectors, properties, hostile inputs.
+
+mod golden;
