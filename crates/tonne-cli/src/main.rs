@@ -15,6 +15,9 @@ use tonne_core::{AccountId, Timestamp};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod cems;
+mod mrv;
+
 const DEFAULT_DB: &str = "tonne.db";
 
 #[derive(Parser)]
@@ -79,6 +82,11 @@ enum Cmd {
         #[command(subcommand)]
         what: JournalCmd,
     },
+    /// MRV: emission quantification methods (Part 98, IPCC 2006) with traces.
+    Mrv {
+        #[command(subcommand)]
+        what: mrv::MrvCmd,
+    },
     /// Benchmarks (figures go to BENCHMARKS.md).
     Bench {
         #[command(subcommand)]
@@ -121,6 +129,9 @@ enum BenchCmd {
         #[arg(long)]
         transfers: Option<u64>,
     },
+    /// Part 75 CEMS: one year of hourly data for many units, Tonne against a pandas script on
+    /// the same file. Scaled down when TONNE_BENCH_SCALE=ci.
+    Cems(cems::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -278,6 +289,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Cmd::Mrv { what } => mrv::run(what),
+        Cmd::Bench {
+            what: BenchCmd::Cems(a),
+        } => cems::bench(a),
         Cmd::Bench {
             what:
                 BenchCmd::Ledger {

@@ -1,0 +1,281 @@
+//! `tonne mrv …`: the MRV engine from the command line.
+
+use anyhow::{Result, anyhow};
+use clap::{Args, Subcommand};
+use serde_json::json;
+use std::process::ExitCode;
+use tonne_mrv::fuel::{CarbonContent, FuelRequest, GwpSelection, HeatingValue, Method, calculate};
+use tonne_mrv::gwp::Ar6Methane;
+use tonne_mrv::num::{json_number, parse_decimal};
+use tonne_mrv::{GwpSet, HeatingBasis, ProgramId, Quantity, Unit};
+
+#[derive(Subcommand)]
+pub enum MrvCmd {
+    /// Fuel identifiers each method has default factors for.
+    Fuels {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One fuel's combustion emissions (CO2, CH4, N2O, biogenic CO2, CO2e) with the full trace.
+    Fuel(FuelArgs),
+    /// Part 75 CEMS: hourly CO2 mass with missing-data substitution, totals per unit.
+    Cems(crate::cems::CemsArgs),
+}
+
+/// Quantities are exact decimals (e.g. 1000000, 0.138, 1.026e-3).
+#[derive(Args)]
+pub struct FuelArgs {
+    /// part98-tier1 | part98-tier2 | part98-tier3 | ipcc2006-tier1
+    #[arg(long)]
+    method: String,
+    /// Fuel id from the method's table (see `tonne mrv fuels`), e.g. natural_gas,
+    /// distillate_fuel_oil_no2, bituminous_coal.
+    #[arg(long)]
+    fuel: String,
+    /// Amount of fuel (or, for natural gas billing records and IPCC, of heat input).
+    #[arg(long)]
+    quantity: String,
+    /// scf, mscf, gal, bbl, short_ton, t, kg, mmbtu, therm, gj, tj, mwh.
+    #[arg(long)]
+    unit: String,
+    /// Heating-value basis of an energy quantity: hhv (Part 98's) or ncv (IPCC's). Defaults to
+    /// the method's own basis.
+    #[arg(long)]
+    basis: Option<String>,
+    /// Measured higher heating value (Tier 2; Tier 3 uses it for CH4 and N2O when given).
+    #[arg(long, requires = "hhv_unit")]
+    hhv: Option<String>,
+    /// Unit of --hhv: mmbtu/gal, mmbtu/scf, mmbtu/short_ton (any ENERGY/UNIT converts exactly).
+    #[arg(long, requires = "hhv")]
+    hhv_unit: Option<String>,
+    /// GWP set: sar, ar4, ar5, ar6. Without it, the programme's set for --year applies.
+    #[arg(long)]
+    gwp: Option<String>,
+    /// AR6 methane value when --gwp ar6: combined (27.9), fossil (29.8) or non_fossil (27.0).
+    #[arg(long, default_value = "combined")]
+    ar6_methane: String,
+    /// part98, ca-mrr, mx-rene, ipcc. Defaults to part98 for Part 98 methods, ipcc for IPCC.
+    #[arg(long)]
+    program: Option<String>,
+    /// Reporting year: selects the programme's GWP set.
+    #[arg(long)]
+    year: Option<u16>,
+    /// Tier 3: measured carbon content; kg C/kg (mass fraction) for solids and gases, kg C/gal
+    /// for liquids unless --carbon-content-unit says otherwise.
+    #[arg(long)]
+    carbon_content: Option<String>,
+    /// kg_c/kg or kg_c/gal.
+    #[arg(long)]
+    carbon_content_unit: Option<String>,
+    /// Tier 3 gaseous fuels: molecular weight, kg/kg-mole.
+    #[arg(long)]
+    molecular_weight: Option<String>,
+    /// Tier 3 gaseous fuels: standard temperature of the scf, 68 (default) or 60 °F.
+    #[arg(long)]
+    standard_temperature_f: Option<u8>,
+    /// Density in kg per --unit: turns a liquid's kg C/kg into kg C/gal (Tier 3), or a volume
+    /// into mass for IPCC's NCV.
+    #[arg(long)]
+    density: Option<String>,
+    /// IPCC: source category for CH4/N2O defaults, energy (Table 2.2) or manufacturing (2.3).
+    #[arg(long)]
+    sector: Option<String>,
+    /// IPCC: net calorific value override, TJ/Gg (default: Table 1.2).
+    #[arg(long)]
+    ncv: Option<String>,
+    /// IPCC: NCV/GCV ratio that converts an HHV energy quantity to NCV (never assumed).
+    #[arg(long)]
+    ncv_per_gcv: Option<String>,
+    /// IPCC: CO2 factor override, kg/TJ (default: Table 1.4).
+    #[arg(long)]
+    co2_ef: Option<String>,
+    /// IPCC: CH4 factor override, kg/TJ (default: Tables 2.2/2.3, UNVERIFIED).
+    #[arg(long)]
+    ch4_ef: Option<String>,
+    /// IPCC: N2O factor override, kg/TJ (default: Tables 2.2/2.3, UNVERIFIED).
+    #[arg(long)]
+    n2o_ef: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+/// An input error: the field, and what is wrong with it.
+struct InputError {
+    field: String,
+    what: String,
+}
+
+fn bad(field: &str, what: impl Into<String>) -> InputError {
+    InputError {
+        field: field.to_owned(),
+        what: what.into(),
+    }
+}
+
+fn num(field: &str, s: &Option<String>) -> Result<Option<rust_decimal::Decimal>, InputError> {
+    s.as_deref()
+        .map(|v| parse_decimal(v).map_err(|e| bad(field, e)))
+        .transpose()
+}
+
+fn parse<T: std::str::FromStr>(field: &str, s: &str) -> Result<T, InputError>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse().map_err(|e: T::Err| bad(field, e.to_string()))
+}
+
+fn request(a: &FuelArgs) -> Result<FuelRequest, InputError> {
+    let method: Method = parse("method", &a.method)?;
+    let unit: Unit = parse("unit", &a.unit)?;
+    let value = num("quantity", &Some(a.quantity.clone()))?.expect("given");
+    let mut quantity = Quantity::new(value, unit);
+    if let Some(b) = &a.basis {
+        if unit.dimension() != tonne_mrv::unit::Dimension::Energy {
+            return Err(bad("basis", format!("{unit} is not an energy unit")));
+        }
+        quantity.basis = Some(parse::<HeatingBasis>("basis", b)?);
+    }
+    let ar6: Ar6Methane = match a.ar6_methane.as_str() {
+        "combined" => Ar6Methane::Combined,
+        "fossil" => Ar6Methane::Fossil,
+        "non_fossil" => Ar6Methane::NonFossil,
+        s => {
+            return Err(bad(
+                "ar6_methane",
+                format!("{s:?}: expected combined, fossil or non_fossil"),
+            ));
+        }
+    };
+    let gwp = match (&a.gwp, a.year) {
+        (Some(g), _) => GwpSelection::Set(parse::<GwpSet>("gwp", g)?, ar6),
+        (None, Some(y)) => {
+            let p = match &a.program {
+                Some(p) => parse::<ProgramId>("program", p)?,
+                None => method.default_program(),
+            };
+            GwpSelection::Program(p, y)
+        }
+        (None, None) => {
+            return Err(bad(
+                "gwp",
+                "give --gwp sar|ar4|ar5|ar6, or --year (with --program) to use the programme's set for that reporting year",
+            ));
+        }
+    };
+    let mut req = FuelRequest::new(method, &a.fuel, quantity, gwp);
+    if let (Some(h), Some(u)) = (&a.hhv, &a.hhv_unit) {
+        let mut hv: HeatingValue = parse("hhv_unit", u)?;
+        hv.value = num("hhv", &Some(h.clone()))?.expect("given");
+        req.hhv = Some(hv);
+    }
+    req.carbon_content = match num("carbon_content", &a.carbon_content)? {
+        None => None,
+        Some(v) => Some(match a.carbon_content_unit.as_deref() {
+            Some("kg_c/kg") => CarbonContent::PerKg(v),
+            Some("kg_c/gal") => CarbonContent::PerGallon(v),
+            None if unit.dimension() == tonne_mrv::unit::Dimension::LiquidVolume => {
+                CarbonContent::PerGallon(v)
+            }
+            None => CarbonContent::PerKg(v),
+            Some(s) => {
+                return Err(bad(
+                    "carbon_content_unit",
+                    format!("{s:?}: expected kg_c/kg or kg_c/gal"),
+                ));
+            }
+        }),
+    };
+    req.molecular_weight = num("molecular_weight", &a.molecular_weight)?;
+    req.standard_temperature_f = a.standard_temperature_f;
+    req.density_kg_per_unit = num("density", &a.density)?;
+    req.sector = a
+        .sector
+        .as_deref()
+        .map(|s| parse("sector", s))
+        .transpose()?;
+    req.ncv_tj_per_gg = num("ncv", &a.ncv)?;
+    req.ncv_per_gcv = num("ncv_per_gcv", &a.ncv_per_gcv)?;
+    req.co2_ef_kg_per_tj = num("co2_ef", &a.co2_ef)?;
+    req.ch4_ef_kg_per_tj = num("ch4_ef", &a.ch4_ef)?;
+    req.n2o_ef_kg_per_tj = num("n2o_ef", &a.n2o_ef)?;
+    Ok(req)
+}
+
+pub fn run(cmd: MrvCmd) -> Result<ExitCode> {
+    match cmd {
+        MrvCmd::Fuels { json } => {
+            let per: serde_json::Map<String, serde_json::Value> = Method::ALL
+                .iter()
+                .map(|m| (m.as_str().to_owned(), json!(m.fuels())))
+                .collect();
+            if json {
+                println!("{}", serde_json::Value::Object(per));
+            } else {
+                for m in Method::ALL {
+                    println!("{}: {}", m.as_str(), m.fuels().join(", "));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        MrvCmd::Cems(a) => crate::cems::run(a),
+        MrvCmd::Fuel(a) => {
+            let result = request(&a).and_then(|req| {
+                calculate(&req).map_err(|e| bad(e.field, e.what))
+            });
+            match result {
+                Ok(e) => {
+                    if a.json {
+                        println!("{}", serde_json::to_string(&e)?);
+                    } else {
+                        print_emissions(&e);
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    if a.json {
+                        println!(
+                            "{}",
+                            json!({"error": {"field": e.field, "message": e.what}})
+                        );
+                    }
+                    Err(anyhow!("--{}: {}", e.field.replace('_', "-"), e.what))
+                }
+            }
+        }
+    }
+}
+
+fn print_emissions(e: &tonne_mrv::Emissions) {
+    let n = |d| json_number(d).get().to_owned();
+    println!("CO2 (fossil)   {} t", n(e.co2_t));
+    println!("CH4            {} t", n(e.ch4_t));
+    println!("N2O            {} t", n(e.n2o_t));
+    println!("biogenic CO2   {} t (not in CO2e)", n(e.biogenic_co2_t));
+    println!(
+        "CO2e           {} t  [{}: CH4 {}, N2O {}; {}]",
+        n(e.co2e_t),
+        e.gwp.set.as_str().to_uppercase(),
+        n(e.gwp.ch4),
+        n(e.gwp.n2o),
+        e.gwp.chosen_by
+    );
+    println!("\ntrace:");
+    for s in &e.trace {
+        println!(
+            "  {:<13} {}  [{}]\n                {} = {}",
+            s.quantity,
+            s.equation,
+            s.form_mark,
+            s.formula,
+            n(s.result.value)
+        );
+        for v in &s.inputs {
+            let src = match (&v.source, v.mark) {
+                (Some(s), Some(m)) => format!("  — {s} ({m})"),
+                _ => String::new(),
+            };
+            println!("                  {} = {} {}{src}", v.name, n(v.value), v.unit);
+        }
+    }
+}
