@@ -330,7 +330,13 @@ fn part98_fuel(req: &FuelRequest) -> Result<(GasMasses, Vec<Step>), FuelError> {
         fuel.mark,
     );
     let ef = |gas: &str, v: Decimal| {
-        Value::factor(gas, v, format!("kg {}/mmBtu", gas.to_uppercase()), c2_source(&c2.name), c2.mark)
+        Value::factor(
+            &format!("EF_{}", gas.to_uppercase()),
+            v,
+            format!("kg {}/mmBtu", gas.to_uppercase()),
+            c2_source(&c2.name),
+            c2.mark,
+        )
     };
     let (ef_ch4, ef_n2o) = (ef("ch4", c2.ch4_kg_per_mmbtu), ef("n2o", c2.n2o_kg_per_mmbtu));
     let default_hhv = Value::factor(

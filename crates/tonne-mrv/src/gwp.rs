@@ -113,7 +113,10 @@ pub fn choose(set: GwpSet, ar6_methane: Ar6Methane, chosen_by: String) -> GwpCho
         (GwpSet::Ar6, Ar6Methane::NonFossil) => dec!(27.0),
         _ => gwp(set, "ch4").expect("every set has CH4"),
     };
-    let mut source = format!("{} ({})", table_meta().version, table_meta().source);
+    let mut source = format!(
+        "IPCC {} GWP100 via openclimatedata/globalwarmingpotentials (CC0), reference/mrv.md §2.1",
+        set.as_str().to_uppercase()
+    );
     if set == GwpSet::Ar6 && ar6_methane != Ar6Methane::Combined {
         source.push_str("; AR6 fossil/non-fossil CH4 split: GHG Protocol GWP values v2.0, Aug 2024 (VERIFIED-SECONDARY)");
     }

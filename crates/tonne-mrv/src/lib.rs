@@ -11,6 +11,7 @@ pub mod method;
 pub mod num;
 pub mod program;
 pub mod table;
+pub mod tier;
 pub mod trace;
 pub mod unit;
 
