@@ -18,6 +18,16 @@ pub enum MrvCmd {
     },
     /// One fuel's combustion emissions (CO2, CH4, N2O, biogenic CO2, CO2e) with the full trace.
     Fuel(FuelArgs),
+    /// A facility's annual report (JSON, or CSV with any number of facilities): validated, every
+    /// source quantified with its trace, totals and threshold checks. See docs/mrv-reports.md.
+    Report {
+        file: String,
+        /// json or csv; by default from the file's extension.
+        #[arg(long)]
+        format: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Part 75 CEMS: hourly CO2 mass with missing-data substitution, totals per unit.
     Cems(crate::cems::CemsArgs),
 }
@@ -219,10 +229,10 @@ pub fn run(cmd: MrvCmd) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         MrvCmd::Cems(a) => crate::cems::run(a),
+        MrvCmd::Report { file, format, json } => report(&file, format.as_deref(), json),
         MrvCmd::Fuel(a) => {
-            let result = request(&a).and_then(|req| {
-                calculate(&req).map_err(|e| bad(e.field, e.what))
-            });
+            let result =
+                request(&a).and_then(|req| calculate(&req).map_err(|e| bad(e.field, e.what)));
             match result {
                 Ok(e) => {
                     if a.json {
@@ -275,7 +285,134 @@ fn print_emissions(e: &tonne_mrv::Emissions) {
                 (Some(s), Some(m)) => format!("  — {s} ({m})"),
                 _ => String::new(),
             };
-            println!("                  {} = {} {}{src}", v.name, n(v.value), v.unit);
+            println!(
+                "                  {} = {} {}{src}",
+                v.name,
+                n(v.value),
+                v.unit
+            );
         }
     }
+}
+
+/// Shows a progress bar on stderr for large inputs read from a terminal session.
+fn progress_reader(file: std::fs::File) -> Box<dyn std::io::Read> {
+    use std::io::IsTerminal;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len < 8 << 20 || !std::io::stderr().is_terminal() {
+        return Box::new(std::io::BufReader::new(file));
+    }
+    let pb = indicatif::ProgressBar::new(len);
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {eta}")
+            .expect("static template"),
+    );
+    Box::new(pb.wrap_read(std::io::BufReader::new(file)))
+}
+
+fn report(file: &str, format: Option<&str>, json: bool) -> Result<ExitCode> {
+    use tonne_mrv::report::{self, ReportError};
+    let fmt = match format {
+        Some(f) => f.to_owned(),
+        None => std::path::Path::new(file)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("json")
+            .to_ascii_lowercase(),
+    };
+    let f = std::fs::File::open(file).map_err(|e| anyhow!("{file}: {e}"))?;
+    let outcome: Result<Vec<report::FacilityReport>, Vec<ReportError>> = match fmt.as_str() {
+        "json" => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut progress_reader(f), &mut text)
+                .map_err(|e| anyhow!("{file}: {e}"))?;
+            report::input::parse_json(&text)
+                .map_err(|e| vec![e])
+                .and_then(|input| report::compute(&input).map(|r| vec![r]))
+        }
+        "csv" => report::csv::read(progress_reader(f)).and_then(|(inputs, origins)| {
+            let mut out = Vec::with_capacity(inputs.len());
+            let mut errs = Vec::new();
+            for (i, input) in inputs.iter().enumerate() {
+                match report::compute(input) {
+                    Ok(r) => out.push(r),
+                    Err(es) => errs.extend(es.iter().map(|e| {
+                        let located = origins.locate(i, e);
+                        ReportError {
+                            path: format!("facility {}: {}", input.facility.id, located.path),
+                            message: located.message,
+                        }
+                    })),
+                }
+            }
+            if errs.is_empty() { Ok(out) } else { Err(errs) }
+        }),
+        other => return Err(anyhow!("--format {other:?}: expected json or csv")),
+    };
+    match outcome {
+        Ok(reports) => {
+            if json {
+                println!("{}", serde_json::to_string(&json!({ "reports": reports }))?);
+            } else {
+                for r in &reports {
+                    print_report(r);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(errs) => {
+            if json {
+                println!("{}", json!({ "errors": errs }));
+            }
+            for e in &errs {
+                eprintln!("{file}: {e}");
+            }
+            Err(anyhow!(
+                "{} error(s) in {file}; nothing was computed",
+                errs.len()
+            ))
+        }
+    }
+}
+
+fn print_report(r: &tonne_mrv::report::FacilityReport) {
+    let n = |d| json_number(d).get().to_owned();
+    println!(
+        "{} ({}) — {} reporting year {} — GWP {}",
+        r.facility.name,
+        r.facility.id,
+        r.program.as_str(),
+        r.reporting_year,
+        r.gwp.set.as_str().to_uppercase()
+    );
+    println!(
+        "  {:<28} {:>16} {:>14} {:>16}",
+        "source", "CO2e t", "biogenic t", "method"
+    );
+    for s in &r.sources {
+        println!(
+            "  {:<28} {:>16} {:>14} {:>16}{}",
+            s.id,
+            n(s.co2e_t),
+            n(s.biogenic_co2_t),
+            s.method,
+            if s.covered { "" } else { "  (non-covered)" }
+        );
+    }
+    let t = &r.totals;
+    println!(
+        "  total CO2e {} t (covered {}, non-covered {}); CO2 {} t, CH4 {} t, N2O {} t; biogenic CO2 {} t",
+        n(t.co2e_t),
+        n(t.covered_co2e_t),
+        n(t.non_covered_co2e_t),
+        n(t.co2_t),
+        n(t.ch4_t),
+        n(t.n2o_t),
+        n(t.biogenic_co2_t)
+    );
+    let th = &r.thresholds;
+    println!(
+        "  thresholds: must report: {}; verification required: {}\n",
+        th.must_report, th.verification_required
+    );
 }

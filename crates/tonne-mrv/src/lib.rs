@@ -10,6 +10,7 @@ pub mod gwp;
 pub mod method;
 pub mod num;
 pub mod program;
+pub mod report;
 pub mod table;
 pub mod tier;
 pub mod trace;

@@ -77,17 +77,29 @@ pub struct Program {
     /// Annual t CO2e at or above which the report must be third-party verified.
     pub verification_threshold_t: Option<Decimal>,
     pub scope: Scope,
+    /// Combustion methods the programme accepts, by `tonne mrv fuel --method` name. Part 98
+    /// and the MRR (which incorporates Part 98's methods) take subpart C tiers; RENE's formulas
+    /// are IPCC-style and the MOUs align it with MRR, so it takes both (configurable).
+    pub methods: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProgramError {
-    #[error("programme {program} has no GWP set for reporting year {year}: its schedule starts in {first}")]
+    #[error(
+        "programme {program} has no GWP set for reporting year {year}: its schedule starts in {first}"
+    )]
     YearBeforeSchedule {
         program: &'static str,
         year: u16,
         first: u16,
     },
 }
+
+fn methods(list: &[&str]) -> Vec<String> {
+    list.iter().map(|m| (*m).to_owned()).collect()
+}
+
+const PART98_METHODS: [&str; 3] = ["part98-tier1", "part98-tier2", "part98-tier3"];
 
 fn period(first_year: u16, set: GwpSet, mark: Mark, source: &str) -> GwpPeriod {
     GwpPeriod {
@@ -109,33 +121,56 @@ impl Program {
                 gwp_schedule: vec![
                     // Table A-1 before the 2013 revision: SAR (reference/mrv.md §2.2, VERIFIED,
                     // trinityconsultants.com). Part 98's first reporting year is 2010.
-                    period(2010, Sar, Verified, "40 CFR 98 Table A-1 before the 2013 revision"),
+                    period(
+                        2010,
+                        Sar,
+                        Verified,
+                        "40 CFR 98 Table A-1 before the 2013 revision",
+                    ),
                     // 2013 revision, effective 1 Jan 2014: AR4 (VERIFIED). Applying it to RY2013
                     // reports (filed in 2014) is UNVERIFIED — override this entry if needed.
-                    period(2013, Ar4, Unverified, "40 CFR 98 Table A-1, 2013 revision, effective 2014-01-01; RY2013 start UNVERIFIED"),
+                    period(
+                        2013,
+                        Ar4,
+                        Unverified,
+                        "40 CFR 98 Table A-1, 2013 revision, effective 2014-01-01; RY2013 start UNVERIFIED",
+                    ),
                     // 89 FR 31894 (25 Apr 2024), effective 1 Jan 2025, "starting with RY2024
                     // emissions" (VERIFIED-SECONDARY).
-                    period(2024, Ar5, VerifiedSecondary, "40 CFR 98 Table A-1 as amended at 89 FR 31894 (25 Apr 2024), applying from RY2024"),
+                    period(
+                        2024,
+                        Ar5,
+                        VerifiedSecondary,
+                        "40 CFR 98 Table A-1 as amended at 89 FR 31894 (25 Apr 2024), applying from RY2024",
+                    ),
                 ],
                 ar6_methane: Ar6Methane::Combined,
                 // 25,000 t CO2e/yr (VERIFIED: ccdsupport FAQ Q406; epa.gov GHGRP key facts).
                 reporting_threshold_t: Some(dec!(25000)),
                 verification_threshold_t: None,
                 scope: Scope::Direct,
+                methods: methods(&PART98_METHODS),
             },
             ProgramId::CaMrr => Self {
                 id,
-                name: "California Mandatory GHG Reporting Regulation (17 CCR §95100 et seq.)".into(),
+                name: "California Mandatory GHG Reporting Regulation (17 CCR §95100 et seq.)"
+                    .into(),
                 // UNVERIFIED: reference/mrv.md §2.2 leaves the MRR's GWP set to be checked in
                 // §95102 / its Table A-1 incorporation. AR4 (the set of CARB's 2023 inventory,
                 // VERIFIED) is the default; a jurisdiction overrides it when confirmed.
-                gwp_schedule: vec![period(2011, Ar4, Unverified, "17 CCR §95102 GWP set UNVERIFIED; default AR4 as CARB's 2023 inventory (VERIFIED, arb.ca.gov)")],
+                gwp_schedule: vec![period(
+                    2011,
+                    Ar4,
+                    Unverified,
+                    "17 CCR §95102 GWP set UNVERIFIED; default AR4 as CARB's 2023 inventory (VERIFIED, arb.ca.gov)",
+                )],
                 ar6_methane: Ar6Methane::Combined,
                 // Report ≥ 10,000 t CO2e; verify ≥ 25,000 t CO2e (reference/mrv.md §5.1,
                 // VERIFIED: iea.org, cameron-cole.com; ARB listserv 2013).
                 reporting_threshold_t: Some(dec!(10000)),
                 verification_threshold_t: Some(dec!(25000)),
                 scope: Scope::Direct,
+                methods: methods(&PART98_METHODS),
             },
             ProgramId::MxRene => Self {
                 id,
@@ -144,24 +179,41 @@ impl Program {
                 // Report" (VERIFIED-SECONDARY, aenormexico.com). Its date (14 Aug 2015) is
                 // UNVERIFIED; the Reglamento del RENE is in force from 29 Oct 2014 (VERIFIED),
                 // so the schedule starts with reporting year 2014.
-                gwp_schedule: vec![period(2014, Ar5, VerifiedSecondary, "SEMARNAT Acuerdo on gas grouping and GWPs (AR5)")],
+                gwp_schedule: vec![period(
+                    2014,
+                    Ar5,
+                    VerifiedSecondary,
+                    "SEMARNAT Acuerdo on gas grouping and GWPs (AR5)",
+                )],
                 ar6_methane: Ar6Methane::Combined,
                 // ≥ 25,000 t CO2e of direct and indirect emissions (VERIFIED, Reglamento del
                 // RENE; gtlaw.com, celconsulting.mx).
                 reporting_threshold_t: Some(dec!(25000)),
                 verification_threshold_t: None,
                 scope: Scope::DirectAndIndirect,
+                methods: methods(&[
+                    "ipcc2006-tier1",
+                    "part98-tier1",
+                    "part98-tier2",
+                    "part98-tier3",
+                ]),
             },
             ProgramId::Ipcc => Self {
                 id,
                 name: "Generic IPCC 2006 inventory".into(),
                 // UNVERIFIED: a national inventory's GWP set is the reporting framework's
                 // choice; AR5 is the default here and every inventory may override it.
-                gwp_schedule: vec![period(1990, Ar5, Unverified, "inventory framework's choice; default AR5")],
+                gwp_schedule: vec![period(
+                    1990,
+                    Ar5,
+                    Unverified,
+                    "inventory framework's choice; default AR5",
+                )],
                 ar6_methane: Ar6Methane::Combined,
                 reporting_threshold_t: None,
                 verification_threshold_t: None,
                 scope: Scope::DirectAndIndirect,
+                methods: methods(&["ipcc2006-tier1"]),
             },
         }
     }
@@ -209,7 +261,10 @@ mod tests {
         let e = p.gwp_for_year(2005).unwrap_err().to_string();
         assert!(e.contains("2005") && e.contains("2010"), "{e}");
         assert_eq!(
-            Program::builtin(ProgramId::MxRene).gwp_for_year(2020).unwrap().set,
+            Program::builtin(ProgramId::MxRene)
+                .gwp_for_year(2020)
+                .unwrap()
+                .set,
             GwpSet::Ar5
         );
     }
