@@ -234,7 +234,12 @@ mod tests {
             // significant figures in the table (reference/mrv.md §3.2): a transcription check.
             let recomputed = f.carbon_kg_per_gj * dec!(44) / dec!(12) * dec!(1000);
             let diff = (recomputed - f.co2_kg_per_tj).abs() / f.co2_kg_per_tj;
-            assert!(diff < dec!(0.005), "{}: {recomputed} vs {}", f.id, f.co2_kg_per_tj);
+            assert!(
+                diff < dec!(0.005),
+                "{}: {recomputed} vs {}",
+                f.id,
+                f.co2_kg_per_tj
+            );
             if let Some(c) = &f.ch4_n2o_category {
                 assert!(ipcc_non_co2(c, "energy").is_some(), "{}", f.id);
                 assert!(ipcc_non_co2(c, "manufacturing").is_some(), "{}", f.id);
@@ -247,10 +252,21 @@ mod tests {
         let text = "# table: t\n# version: v\n# source: s\ncategory,name,ch4_kg_per_mmbtu,n2o_kg_per_mmbtu,mark\nx,X,0.1,0.2,VERIFIED\ny,Y,abc,0.2,VERIFIED\n";
         let e = parse_c2("mine.csv", text).unwrap_err();
         assert_eq!(e.line, 6, "{e}");
-        assert!(e.to_string().starts_with("mine.csv, line 6: ch4_kg_per_mmbtu"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("mine.csv, line 6: ch4_kg_per_mmbtu"),
+            "{e}"
+        );
         let e = parse_c2("mine.csv", "category,name\n").unwrap_err();
         assert!(e.to_string().contains("# table:"), "{e}");
-        let bad_mark = text.replace("abc", "0.3").replace("Y,0.3,0.2,VERIFIED", "Y,0.3,0.2,MAYBE");
-        assert!(parse_c2("m", &bad_mark).unwrap_err().to_string().contains("MAYBE"));
+        let bad_mark = text
+            .replace("abc", "0.3")
+            .replace("Y,0.3,0.2,VERIFIED", "Y,0.3,0.2,MAYBE");
+        assert!(
+            parse_c2("m", &bad_mark)
+                .unwrap_err()
+                .to_string()
+                .contains("MAYBE")
+        );
     }
 }

@@ -52,8 +52,16 @@ impl Method {
     /// Fuel ids this method has default factors for.
     pub fn fuels(self) -> Vec<&'static str> {
         match self {
-            Self::Ipcc2006Tier1 => factors::IPCC_FUELS.rows.iter().map(|f| f.id.as_str()).collect(),
-            _ => factors::TABLE_C1.rows.iter().map(|f| f.id.as_str()).collect(),
+            Self::Ipcc2006Tier1 => factors::IPCC_FUELS
+                .rows
+                .iter()
+                .map(|f| f.id.as_str())
+                .collect(),
+            _ => factors::TABLE_C1
+                .rows
+                .iter()
+                .map(|f| f.id.as_str())
+                .collect(),
         }
     }
 }
@@ -61,12 +69,15 @@ impl Method {
 impl FromStr for Method {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Self::ALL.into_iter().find(|m| m.as_str() == s).ok_or_else(|| {
-            format!(
-                "unknown method {s:?}: expected {}",
-                Self::ALL.map(|m| m.as_str()).join(", ")
-            )
-        })
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown method {s:?}: expected {}",
+                    Self::ALL.map(|m| m.as_str()).join(", ")
+                )
+            })
     }
 }
 
@@ -301,8 +312,14 @@ fn part98_fuel(req: &FuelRequest) -> Result<(GasMasses, Vec<Step>), FuelError> {
             "--sector, --ncv and --ncv-per-gcv are IPCC inputs; Part 98 methods use Table C-2 and HHVs",
         );
     }
-    if req.co2_ef_kg_per_tj.is_some() || req.ch4_ef_kg_per_tj.is_some() || req.n2o_ef_kg_per_tj.is_some() {
-        return err("ef", "factor overrides in kg/TJ are IPCC inputs; Part 98 uses Tables C-1 and C-2");
+    if req.co2_ef_kg_per_tj.is_some()
+        || req.ch4_ef_kg_per_tj.is_some()
+        || req.n2o_ef_kg_per_tj.is_some()
+    {
+        return err(
+            "ef",
+            "factor overrides in kg/TJ are IPCC inputs; Part 98 uses Tables C-1 and C-2",
+        );
     }
     if req.method != Method::Part98Tier3
         && (req.carbon_content.is_some() || req.molecular_weight.is_some())
@@ -338,7 +355,10 @@ fn part98_fuel(req: &FuelRequest) -> Result<(GasMasses, Vec<Step>), FuelError> {
             c2.mark,
         )
     };
-    let (ef_ch4, ef_n2o) = (ef("ch4", c2.ch4_kg_per_mmbtu), ef("n2o", c2.n2o_kg_per_mmbtu));
+    let (ef_ch4, ef_n2o) = (
+        ef("ch4", c2.ch4_kg_per_mmbtu),
+        ef("n2o", c2.n2o_kg_per_mmbtu),
+    );
     let default_hhv = Value::factor(
         "HHV",
         fuel.hhv,
@@ -366,7 +386,10 @@ fn part98_fuel(req: &FuelRequest) -> Result<(GasMasses, Vec<Step>), FuelError> {
             );
         }
         if measured_hhv.is_some() {
-            return err("hhv", "Tier 1 uses Table C-1's default HHV; --hhv is a Tier 2 and Tier 3 input");
+            return err(
+                "hhv",
+                "Tier 1 uses Table C-1's default HHV; --hhv is a Tier 2 and Tier 3 input",
+            );
         }
         let steps = if q.unit == Unit::Therm {
             let g = Value::input("Gas", q.value, "therm");
@@ -395,7 +418,10 @@ fn part98_fuel(req: &FuelRequest) -> Result<(GasMasses, Vec<Step>), FuelError> {
     let steps = match req.method {
         Method::Part98Tier1 => {
             if measured_hhv.is_some() {
-                return err("hhv", "Tier 1 uses Table C-1's default HHV; --hhv is a Tier 2 and Tier 3 input");
+                return err(
+                    "hhv",
+                    "Tier 1 uses Table C-1's default HHV; --hhv is a Tier 2 and Tier 3 input",
+                );
             }
             [
                 part98::c1(co2_name, fuel_v.clone(), default_hhv.clone(), ef_co2),
@@ -405,7 +431,10 @@ fn part98_fuel(req: &FuelRequest) -> Result<(GasMasses, Vec<Step>), FuelError> {
         }
         Method::Part98Tier2 => {
             let Some(hhv) = measured_hhv else {
-                return err("hhv", "Tier 2 needs the measured annual average HHV (--hhv N --hhv-unit mmbtu/gal|mmbtu/scf|mmbtu/short_ton)");
+                return err(
+                    "hhv",
+                    "Tier 2 needs the measured annual average HHV (--hhv N --hhv-unit mmbtu/gal|mmbtu/scf|mmbtu/short_ton)",
+                );
             };
             [
                 part98::c2a(co2_name, fuel_v.clone(), hhv.clone(), ef_co2),
@@ -483,13 +512,19 @@ fn tier3_co2(
     amount: Decimal,
 ) -> Result<Step, FuelError> {
     let Some(cc) = req.carbon_content else {
-        return err("carbon_content", "Tier 3 needs the fuel's measured carbon content (--carbon-content)");
+        return err(
+            "carbon_content",
+            "Tier 3 needs the fuel's measured carbon content (--carbon-content)",
+        );
     };
     let cc = match (fuel.state, cc) {
         (FuelState::Liquid, CarbonContent::PerGallon(v)) => positive("carbon_content", v)?,
         (FuelState::Liquid, CarbonContent::PerKg(v)) => {
             let Some(d) = req.density_kg_per_unit else {
-                return err("density", "a liquid's carbon content in kg C/kg needs the fuel's density (--density, kg per gallon) to give kg C/gal for Equation C-4");
+                return err(
+                    "density",
+                    "a liquid's carbon content in kg C/kg needs the fuel's density (--density, kg per gallon) to give kg C/gal for Equation C-4",
+                );
             };
             // kg per unit of the given quantity → kg per gallon.
             let per_gal = d / req.quantity.unit.factor_to(Unit::Gal).expect("liquid unit");
@@ -497,11 +532,20 @@ fn tier3_co2(
         }
         (_, CarbonContent::PerKg(v)) => positive("carbon_content", v)?,
         (_, CarbonContent::PerGallon(_)) => {
-            return err("carbon_content_unit", format!("{} is not a liquid: give its carbon content in kg C/kg", fuel.id));
+            return err(
+                "carbon_content_unit",
+                format!(
+                    "{} is not a liquid: give its carbon content in kg C/kg",
+                    fuel.id
+                ),
+            );
         }
     };
     if matches!(fuel.state, FuelState::Solid | FuelState::Gas) && cc > Decimal::ONE {
-        return err("carbon_content", format!("{cc} kg C/kg is more than 1: give a mass fraction"));
+        return err(
+            "carbon_content",
+            format!("{cc} kg C/kg is more than 1: give a mass fraction"),
+        );
     }
     let sample = Tier3Sample {
         fuel: amount,
@@ -513,12 +557,32 @@ fn tier3_co2(
         FuelState::Liquid => part98::c4(gas, &[sample]),
         FuelState::Gas => {
             let Some(mw) = req.molecular_weight else {
-                return err("molecular_weight", "Tier 3 for a gaseous fuel needs its molecular weight (--molecular-weight, kg/kg-mole)");
+                return err(
+                    "molecular_weight",
+                    "Tier 3 for a gaseous fuel needs its molecular weight (--molecular-weight, kg/kg-mole)",
+                );
             };
             let mvc = match req.standard_temperature_f.unwrap_or(68) {
-                68 => Value::factor("MVC", part98::MVC_68F, "scf/kg-mole", "40 CFR 98.163 MVC (subpart P analogue), 68 °F", Mark::Verified),
-                60 => Value::factor("MVC", part98::MVC_60F, "scf/kg-mole", "40 CFR 98 MVC at 60 °F (ccdsupport subpart X IVT page)", Mark::Unverified),
-                t => return err("standard_temperature", format!("{t} °F: standard conditions are 68 or 60 °F")),
+                68 => Value::factor(
+                    "MVC",
+                    part98::MVC_68F,
+                    "scf/kg-mole",
+                    "40 CFR 98.163 MVC (subpart P analogue), 68 °F",
+                    Mark::Verified,
+                ),
+                60 => Value::factor(
+                    "MVC",
+                    part98::MVC_60F,
+                    "scf/kg-mole",
+                    "40 CFR 98 MVC at 60 °F (ccdsupport subpart X IVT page)",
+                    Mark::Unverified,
+                ),
+                t => {
+                    return err(
+                        "standard_temperature",
+                        format!("{t} °F: standard conditions are 68 or 60 °F"),
+                    );
+                }
             };
             part98::c5(
                 gas,
@@ -555,7 +619,10 @@ fn ipcc_source(f: &IpccFuel) -> String {
 fn ipcc_fuel(req: &FuelRequest) -> Result<(GasMasses, Vec<Step>), FuelError> {
     let fuel = factors::ipcc_fuel(&req.fuel).ok_or_else(|| unknown_fuel(req.method, &req.fuel))?;
     if req.hhv.is_some() || req.carbon_content.is_some() || req.molecular_weight.is_some() {
-        return err("hhv", "--hhv, --carbon-content and --molecular-weight are Part 98 inputs; IPCC Tier 1 uses NCVs (--ncv) and default factors");
+        return err(
+            "hhv",
+            "--hhv, --carbon-content and --molecular-weight are Part 98 inputs; IPCC Tier 1 uses NCVs (--ncv) and default factors",
+        );
     }
     let mut trace = Vec::new();
     let q = req.quantity;
@@ -568,10 +635,16 @@ fn ipcc_fuel(req: &FuelRequest) -> Result<(GasMasses, Vec<Step>), FuelError> {
             match (q.basis.unwrap_or(HeatingBasis::Ncv), req.ncv_per_gcv) {
                 (HeatingBasis::Ncv, None) => {}
                 (HeatingBasis::Ncv, Some(_)) => {
-                    return err("ncv_per_gcv", "the quantity is already on a net calorific basis");
+                    return err(
+                        "ncv_per_gcv",
+                        "the quantity is already on a net calorific basis",
+                    );
                 }
                 (HeatingBasis::Hhv, None) => {
-                    return err("basis", "IPCC methods work on net calorific values: give --ncv-per-gcv to convert this HHV quantity (the conventional 0.95 for coal and oil, 0.90 for gas are not assumed)");
+                    return err(
+                        "basis",
+                        "IPCC methods work on net calorific values: give --ncv-per-gcv to convert this HHV quantity (the conventional 0.95 for coal and oil, 0.90 for gas are not assumed)",
+                    );
                 }
                 (HeatingBasis::Hhv, Some(r)) => {
                     if r <= Decimal::ZERO || r > Decimal::ONE {
@@ -599,14 +672,27 @@ fn ipcc_fuel(req: &FuelRequest) -> Result<(GasMasses, Vec<Step>), FuelError> {
                 q.to(Unit::Kg).expect("mass").value
             } else {
                 let Some(d) = req.density_kg_per_unit else {
-                    return err("density", format!("IPCC Tier 1 converts mass to energy with the NCV: a {} needs the fuel's density (--density, kg per {})", dim.name(), q.unit));
+                    return err(
+                        "density",
+                        format!(
+                            "IPCC Tier 1 converts mass to energy with the NCV: a {} needs the fuel's density (--density, kg per {})",
+                            dim.name(),
+                            q.unit
+                        ),
+                    );
                 };
                 q.value * positive("density", d)?
             };
             let gg = kg / dec!(1000000);
             let ncv = match req.ncv_tj_per_gg {
                 Some(v) => Value::input("NCV", positive("ncv", v)?, "TJ/Gg"),
-                None => Value::factor("NCV", fuel.ncv_tj_per_gg, "TJ/Gg", format!("IPCC 2006 Vol. 2 Table 1.2, {}", fuel.name), fuel.mark),
+                None => Value::factor(
+                    "NCV",
+                    fuel.ncv_tj_per_gg,
+                    "TJ/Gg",
+                    format!("IPCC 2006 Vol. 2 Table 1.2, {}", fuel.name),
+                    fuel.mark,
+                ),
             };
             let s = ipcc2006::energy_from_mass(Value::input("Fuel", gg, "Gg"), ncv);
             let tj = s.result.value;
@@ -617,14 +703,30 @@ fn ipcc_fuel(req: &FuelRequest) -> Result<(GasMasses, Vec<Step>), FuelError> {
     let fuel_tj = Value::input("Fuel", tj, "TJ (NCV)");
     let co2_ef = match req.co2_ef_kg_per_tj {
         Some(v) => Value::input("EF", positive("co2_ef", v)?, "kg CO2/TJ"),
-        None => Value::factor("EF", fuel.co2_kg_per_tj, "kg CO2/TJ", ipcc_source(fuel), fuel.mark),
+        None => Value::factor(
+            "EF",
+            fuel.co2_kg_per_tj,
+            "kg CO2/TJ",
+            ipcc_source(fuel),
+            fuel.mark,
+        ),
     };
     let non_co2 = |gas: &'static str, over: Option<Dec>| -> Result<Value, FuelError> {
         if let Some(v) = over {
-            return Ok(Value::input("EF", positive(gas, v)?, format!("kg {}/TJ", gas.to_uppercase())));
+            return Ok(Value::input(
+                "EF",
+                positive(gas, v)?,
+                format!("kg {}/TJ", gas.to_uppercase()),
+            ));
         }
         let Some(sector) = req.sector else {
-            return err("sector", format!("IPCC Tier 1 {} defaults depend on the source category: give --sector energy (Table 2.2) or manufacturing (Table 2.3), or --{gas}-ef", gas.to_uppercase()));
+            return err(
+                "sector",
+                format!(
+                    "IPCC Tier 1 {} defaults depend on the source category: give --sector energy (Table 2.2) or manufacturing (Table 2.3), or --{gas}-ef",
+                    gas.to_uppercase()
+                ),
+            );
         };
         let row = fuel
             .ch4_n2o_category
@@ -632,15 +734,34 @@ fn ipcc_fuel(req: &FuelRequest) -> Result<(GasMasses, Vec<Step>), FuelError> {
             .and_then(|c| factors::ipcc_non_co2(c, sector.as_str()))
             .ok_or_else(|| FuelError {
                 field: gas,
-                what: format!("{} has no default {} factor in {}: give --{gas}-ef (kg/TJ)", fuel.id, gas.to_uppercase(), sector.table()),
+                what: format!(
+                    "{} has no default {} factor in {}: give --{gas}-ef (kg/TJ)",
+                    fuel.id,
+                    gas.to_uppercase(),
+                    sector.table()
+                ),
             })?;
-        let v = if gas == "ch4" { row.ch4_kg_per_tj } else { row.n2o_kg_per_tj };
-        Ok(Value::factor("EF", v, format!("kg {}/TJ", gas.to_uppercase()), sector.table(), row.mark))
+        let v = if gas == "ch4" {
+            row.ch4_kg_per_tj
+        } else {
+            row.n2o_kg_per_tj
+        };
+        Ok(Value::factor(
+            "EF",
+            v,
+            format!("kg {}/TJ", gas.to_uppercase()),
+            sector.table(),
+            row.mark,
+        ))
     };
     let co2_name = if fuel.biomass { "biogenic_co2" } else { "co2" };
     let steps = [
         ipcc2006::eq2_1(co2_name, fuel_tj.clone(), co2_ef),
-        ipcc2006::eq2_1("ch4", fuel_tj.clone(), non_co2("ch4", req.ch4_ef_kg_per_tj)?),
+        ipcc2006::eq2_1(
+            "ch4",
+            fuel_tj.clone(),
+            non_co2("ch4", req.ch4_ef_kg_per_tj)?,
+        ),
         ipcc2006::eq2_1("n2o", fuel_tj, non_co2("n2o", req.n2o_ef_kg_per_tj)?),
     ];
     Ok(collect(trace, steps, fuel.biomass))

@@ -142,7 +142,11 @@ pub fn select(f: &TierFacts, r: &TierRules) -> TierDecision {
     }
     // A minor fuel may use Tier 1 under the same conditions (Q88, §98.33(b)(1)(iv), (viii)).
     if f.fuel_heat_share < r.minor_fuel_share && !f.hhv_sampled_at_tier2_frequency {
-        return decide(Tier::Tier1, "minor_fuel", "fuel < 10 % of the unit's annual heat input (§98.33(b)(1)(iv), (viii))".into());
+        return decide(
+            Tier::Tier1,
+            "minor_fuel",
+            "fuel < 10 % of the unit's annual heat input (§98.33(b)(1)(iv), (viii))".into(),
+        );
     }
     // 3. Large units.
     if large {
@@ -150,13 +154,22 @@ pub fn select(f: &TierFacts, r: &TierRules) -> TierDecision {
             return if f.hhv_sampled_at_tier2_frequency {
                 decide(Tier::Tier2, "hhv_sampled", "biomass with HHV sampled at the §98.34(a) frequency: Tier 2 in a unit of any size (ccdsupport Q81)".into())
             } else {
-                decide(Tier::Tier1, "large_unit_biomass", "Table C-1 biomass fuel: Tier 1 regardless of unit size (ccdsupport Q80)".into())
+                decide(
+                    Tier::Tier1,
+                    "large_unit_biomass",
+                    "Table C-1 biomass fuel: Tier 1 regardless of unit size (ccdsupport Q80)"
+                        .into(),
+                )
             };
         }
         if f.fuel_is_gas_or_distillate && r.tier2_for_gas_and_distillate_in_large_units {
             return decide(Tier::Tier2, "large_unit_gas_or_distillate", "natural gas or distillate oil in a unit > 250 mmBtu/hr: Tier 2 (UNVERIFIED branch, configurable)".into());
         }
-        return decide(Tier::Tier3, "large_unit", "unit > 250 mmBtu/hr: Tier 3 (§98.33(b)(3), ccdsupport Q84)".into());
+        return decide(
+            Tier::Tier3,
+            "large_unit",
+            "unit > 250 mmBtu/hr: Tier 3 (§98.33(b)(3), ccdsupport Q84)".into(),
+        );
     }
     // 4./5. Small units.
     decide(Tier::Tier1, "small_unit", "Table C-1 fuel in a unit ≤ 250 mmBtu/hr without Tier 2-frequency HHV data (§98.33(b)(1), ccdsupport Q80)".into())
@@ -191,18 +204,103 @@ mod tests {
         check(facts(dec!(100)), Tier::Tier1, "small_unit");
         check(facts(dec!(250)), Tier::Tier1, "small_unit");
         check(facts(dec!(251)), Tier::Tier3, "large_unit");
-        check(TierFacts { hhv_sampled_at_tier2_frequency: true, ..facts(dec!(100)) }, Tier::Tier2, "hhv_sampled");
-        check(TierFacts { fuel_is_biomass: true, ..facts(dec!(400)) }, Tier::Tier1, "large_unit_biomass");
-        check(TierFacts { fuel_is_biomass: true, hhv_sampled_at_tier2_frequency: true, ..facts(dec!(100)) }, Tier::Tier2, "hhv_sampled");
-        check(TierFacts { fuel_is_biomass: true, hhv_sampled_at_tier2_frequency: true, ..facts(dec!(400)) }, Tier::Tier2, "hhv_sampled");
-        check(TierFacts { fuel_is_gas_or_distillate: true, ..facts(dec!(400)) }, Tier::Tier2, "large_unit_gas_or_distillate");
-        check(TierFacts { fuel_heat_share: dec!(0.05), ..facts(dec!(400)) }, Tier::Tier1, "minor_fuel");
-        check(TierFacts { fuel_in_table_c1: false, ..facts(dec!(400)) }, Tier::Tier3, "not_in_c1_large_unit");
-        check(TierFacts { fuel_in_table_c1: false, fuel_heat_share: dec!(0.05), ..facts(dec!(400)) }, Tier::NotRequired, "not_in_c1_exempt");
-        check(TierFacts { fuel_in_table_c1: false, ..facts(dec!(100)) }, Tier::NotRequired, "not_in_c1_exempt");
-        let t4 = TierFacts { solid_fossil_or_msw_primary: true, has_qualifying_cems: true, ..facts(dec!(400)) };
+        check(
+            TierFacts {
+                hhv_sampled_at_tier2_frequency: true,
+                ..facts(dec!(100))
+            },
+            Tier::Tier2,
+            "hhv_sampled",
+        );
+        check(
+            TierFacts {
+                fuel_is_biomass: true,
+                ..facts(dec!(400))
+            },
+            Tier::Tier1,
+            "large_unit_biomass",
+        );
+        check(
+            TierFacts {
+                fuel_is_biomass: true,
+                hhv_sampled_at_tier2_frequency: true,
+                ..facts(dec!(100))
+            },
+            Tier::Tier2,
+            "hhv_sampled",
+        );
+        check(
+            TierFacts {
+                fuel_is_biomass: true,
+                hhv_sampled_at_tier2_frequency: true,
+                ..facts(dec!(400))
+            },
+            Tier::Tier2,
+            "hhv_sampled",
+        );
+        check(
+            TierFacts {
+                fuel_is_gas_or_distillate: true,
+                ..facts(dec!(400))
+            },
+            Tier::Tier2,
+            "large_unit_gas_or_distillate",
+        );
+        check(
+            TierFacts {
+                fuel_heat_share: dec!(0.05),
+                ..facts(dec!(400))
+            },
+            Tier::Tier1,
+            "minor_fuel",
+        );
+        check(
+            TierFacts {
+                fuel_in_table_c1: false,
+                ..facts(dec!(400))
+            },
+            Tier::Tier3,
+            "not_in_c1_large_unit",
+        );
+        check(
+            TierFacts {
+                fuel_in_table_c1: false,
+                fuel_heat_share: dec!(0.05),
+                ..facts(dec!(400))
+            },
+            Tier::NotRequired,
+            "not_in_c1_exempt",
+        );
+        check(
+            TierFacts {
+                fuel_in_table_c1: false,
+                ..facts(dec!(100))
+            },
+            Tier::NotRequired,
+            "not_in_c1_exempt",
+        );
+        let t4 = TierFacts {
+            solid_fossil_or_msw_primary: true,
+            has_qualifying_cems: true,
+            ..facts(dec!(400))
+        };
         check(t4.clone(), Tier::Tier4, "tier4_conditions");
-        check(TierFacts { operating_hours: 900, ..t4.clone() }, Tier::Tier3, "large_unit");
-        check(TierFacts { unit_max_heat_input_mmbtu_hr: dec!(100), msw_tons_per_day: Some(dec!(700)), ..t4 }, Tier::Tier4, "tier4_conditions");
+        check(
+            TierFacts {
+                operating_hours: 900,
+                ..t4.clone()
+            },
+            Tier::Tier3,
+            "large_unit",
+        );
+        check(
+            TierFacts {
+                unit_max_heat_input_mmbtu_hr: dec!(100),
+                msw_tons_per_day: Some(dec!(700)),
+                ..t4
+            },
+            Tier::Tier4,
+            "tier4_conditions",
+        );
     }
 }

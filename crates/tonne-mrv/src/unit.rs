@@ -203,7 +203,9 @@ impl FromStr for HeatingBasis {
         match s {
             "hhv" | "gcv" => Ok(Self::Hhv),
             "ncv" | "lhv" => Ok(Self::Ncv),
-            _ => Err(format!("unknown heating-value basis {s:?}: expected hhv or ncv")),
+            _ => Err(format!(
+                "unknown heating-value basis {s:?}: expected hhv or ncv"
+            )),
         }
     }
 }

@@ -52,7 +52,9 @@ impl Sector {
     pub fn table(self) -> &'static str {
         match self {
             Self::Energy => "IPCC 2006 Vol. 2 Table 2.2 (energy industries)",
-            Self::Manufacturing => "IPCC 2006 Vol. 2 Table 2.3 (manufacturing industries and construction)",
+            Self::Manufacturing => {
+                "IPCC 2006 Vol. 2 Table 2.3 (manufacturing industries and construction)"
+            }
         }
     }
 }

@@ -297,10 +297,15 @@ mod tests {
         );
         assert_eq!(s.result.value, dec!(10206.48));
         assert_eq!(
-            c1a("co2", f("Gas", dec!(1000000)), f("EF", dec!(53.06))).result.value,
+            c1a("co2", f("Gas", dec!(1000000)), f("EF", dec!(53.06)))
+                .result
+                .value,
             dec!(5306)
         );
-        assert_eq!(c2b(&[(dec!(1.0), dec!(1)), (dec!(2.0), dec!(3))]), Some(dec!(1.75)));
+        assert_eq!(
+            c2b(&[(dec!(1.0), dec!(1)), (dec!(2.0), dec!(3))]),
+            Some(dec!(1.75))
+        );
         assert_eq!(c2b(&[]), None);
         // 1,000 short tons at 75 % carbon: 44/12 × 750 × 0.91 = 2,502.5 t.
         let solid = Tier3Sample {
@@ -316,6 +321,9 @@ mod tests {
             molecular_weight: Some(dec!(16.04)),
         };
         let v = c5("co2", &[g], f("MVC", MVC_68F)).result.value;
-        assert!((v - dec!(51.9246615656268393172454385)).abs() < dec!(1e-20), "{v}");
+        assert!(
+            (v - dec!(51.9246615656268393172454385)).abs() < dec!(1e-20),
+            "{v}"
+        );
     }
 }

@@ -179,7 +179,9 @@ mod tests {
         let co2 = mass_times_ef("clinker", "H-3", &[dec!(1000), dec!(500)], ef.result);
         assert_eq!(co2.result.value, dec!(786.162));
         assert_eq!(
-            ipcc_lime_tier1(LimeType::HighCalcium, dec!(100), &p).result.value,
+            ipcc_lime_tier1(LimeType::HighCalcium, dec!(100), &p)
+                .result
+                .value,
             dec!(75)
         );
         // 1996 GPG: 64.6 % CaO × 0.785 = 0.5071 (VERIFIED/DERIVED, reference/mrv.md §6.1).

@@ -39,7 +39,12 @@ fn goldens() -> [Golden; 3] {
             co2: dec!(10206.48),
             ch4: dec!(0.414),
             n2o: dec!(0.0828),
-            co2e: [dec!(10240.842), dec!(10241.5044), dec!(10240.014), dec!(10240.635)],
+            co2e: [
+                dec!(10240.842),
+                dec!(10241.5044),
+                dec!(10240.014),
+                dec!(10240.635),
+            ],
         },
         Golden {
             id: "G3: 10,000 short tons bituminous coal",
@@ -49,7 +54,12 @@ fn goldens() -> [Golden; 3] {
             co2: dec!(23254.704),
             ch4: dec!(2.7423),
             n2o: dec!(0.39888),
-            co2e: [dec!(23435.9451), dec!(23442.12774), dec!(23437.1916), dec!(23440.10841)],
+            co2e: [
+                dec!(23435.9451),
+                dec!(23442.12774),
+                dec!(23437.1916),
+                dec!(23440.10841),
+            ],
         },
     ]
 }
@@ -122,7 +132,11 @@ fn billing_units_and_conversions_agree() {
         ar4,
     );
     let e = calculate(&bbl).unwrap();
-    assert!((e.co2e_t - dec!(10241.5044)).abs() < dec!(1e-20), "{}", e.co2e_t);
+    assert!(
+        (e.co2e_t - dec!(10241.5044)).abs() < dec!(1e-20),
+        "{}",
+        e.co2e_t
+    );
     assert_eq!(e.trace[0].equation, "unit conversion");
 }
 
@@ -142,7 +156,10 @@ fn biomass_co2_is_biogenic_and_outside_co2e() {
     assert_eq!(e.biogenic_co2_t, dec!(1639.624));
     assert_eq!(e.ch4_t, dec!(0.125856));
     assert_eq!(e.n2o_t, dec!(0.062928));
-    assert_eq!(e.co2e_t, dec!(0.125856) * dec!(25) + dec!(0.062928) * dec!(298));
+    assert_eq!(
+        e.co2e_t,
+        dec!(0.125856) * dec!(25) + dec!(0.062928) * dec!(298)
+    );
 }
 
 /// IPCC 2006 Tier 1 (VERIFIED-SECONDARY Table 1.4 EF; Table 2.2 CH4/N2O UNVERIFIED defaults):
@@ -158,7 +175,10 @@ fn ipcc_tier1() {
     );
     req.sector = Some("energy".parse().unwrap());
     let e = calculate(&req).unwrap();
-    assert_eq!((e.co2_t, e.ch4_t, e.n2o_t), (dec!(5610), dec!(0.1), dec!(0.01)));
+    assert_eq!(
+        (e.co2_t, e.ch4_t, e.n2o_t),
+        (dec!(5610), dec!(0.1), dec!(0.01))
+    );
     assert_eq!(e.co2e_t, dec!(5615.45));
     req.quantity = Quantity::new(dec!(1000), Unit::Tonne);
     let e = calculate(&req).unwrap();
