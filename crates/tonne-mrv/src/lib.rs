@@ -15,6 +15,7 @@ pub mod table;
 pub mod tier;
 pub mod trace;
 pub mod unit;
+pub mod verification;
 
 pub use fuel::{FuelError, FuelRequest, GwpSelection, Method, calculate};
 pub use gwp::GwpSet;

@@ -1,3 +1,4 @@
 //! Integration tests of the MRV engine: golden vectors, properties, hostile inputs.
 
 mod golden;
+mod verification;
