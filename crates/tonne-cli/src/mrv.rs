@@ -28,6 +28,28 @@ pub enum MrvCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Prints the registry command (one JSON Lines envelope) that submits a computed report
+    /// for verification: its SHA-256, its streams (covered / non-covered) and covered total.
+    Submission {
+        /// A facility report in JSON (tonne-mrv-report/1).
+        file: String,
+        /// Report id in the registry (e.g. CA-CEM-001-2024).
+        #[arg(long)]
+        report: String,
+        /// Registry user submitting (a representative of the facility's entity).
+        #[arg(long)]
+        actor: String,
+        /// Idempotency key of the command.
+        #[arg(long)]
+        key: String,
+        /// RFC 3339 instant of the command.
+        #[arg(long)]
+        ts: String,
+        /// Sector, when the verification team needs a sector specialist (e.g.
+        /// electric_power_entity).
+        #[arg(long)]
+        sector: Option<String>,
+    },
     /// Part 75 CEMS: hourly CO2 mass with missing-data substitution, totals per unit.
     Cems(crate::cems::CemsArgs),
 }
@@ -43,7 +65,7 @@ pub struct FuelArgs {
     #[arg(long)]
     fuel: String,
     /// Amount of fuel (or, for natural gas billing records and IPCC, of heat input).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     quantity: String,
     /// scf, mscf, gal, bbl, short_ton, t, kg, mmbtu, therm, gj, tj, mwh.
     #[arg(long)]
@@ -53,7 +75,7 @@ pub struct FuelArgs {
     #[arg(long)]
     basis: Option<String>,
     /// Measured higher heating value (Tier 2; Tier 3 uses it for CH4 and N2O when given).
-    #[arg(long, requires = "hhv_unit")]
+    #[arg(long, requires = "hhv_unit", allow_hyphen_values = true)]
     hhv: Option<String>,
     /// Unit of --hhv: mmbtu/gal, mmbtu/scf, mmbtu/short_ton (any ENERGY/UNIT converts exactly).
     #[arg(long, requires = "hhv")]
@@ -72,38 +94,38 @@ pub struct FuelArgs {
     year: Option<u16>,
     /// Tier 3: measured carbon content; kg C/kg (mass fraction) for solids and gases, kg C/gal
     /// for liquids unless --carbon-content-unit says otherwise.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     carbon_content: Option<String>,
     /// kg_c/kg or kg_c/gal.
     #[arg(long)]
     carbon_content_unit: Option<String>,
     /// Tier 3 gaseous fuels: molecular weight, kg/kg-mole.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     molecular_weight: Option<String>,
     /// Tier 3 gaseous fuels: standard temperature of the scf, 68 (default) or 60 °F.
     #[arg(long)]
     standard_temperature_f: Option<u8>,
     /// Density in kg per --unit: turns a liquid's kg C/kg into kg C/gal (Tier 3), or a volume
     /// into mass for IPCC's NCV.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     density: Option<String>,
     /// IPCC: source category for CH4/N2O defaults, energy (Table 2.2) or manufacturing (2.3).
     #[arg(long)]
     sector: Option<String>,
     /// IPCC: net calorific value override, TJ/Gg (default: Table 1.2).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     ncv: Option<String>,
     /// IPCC: NCV/GCV ratio that converts an HHV energy quantity to NCV (never assumed).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     ncv_per_gcv: Option<String>,
     /// IPCC: CO2 factor override, kg/TJ (default: Table 1.4).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     co2_ef: Option<String>,
     /// IPCC: CH4 factor override, kg/TJ (default: Tables 2.2/2.3, UNVERIFIED).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     ch4_ef: Option<String>,
     /// IPCC: N2O factor override, kg/TJ (default: Tables 2.2/2.3, UNVERIFIED).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     n2o_ef: Option<String>,
     #[arg(long)]
     json: bool,
@@ -230,6 +252,14 @@ pub fn run(cmd: MrvCmd) -> Result<ExitCode> {
         }
         MrvCmd::Cems(a) => crate::cems::run(a),
         MrvCmd::Report { file, format, json } => report(&file, format.as_deref(), json),
+        MrvCmd::Submission {
+            file,
+            report,
+            actor,
+            key,
+            ts,
+            sector,
+        } => submission(&file, &report, &actor, &key, &ts, sector),
         MrvCmd::Fuel(a) => {
             let result =
                 request(&a).and_then(|req| calculate(&req).map_err(|e| bad(e.field, e.what)));
@@ -415,4 +445,67 @@ fn print_report(r: &tonne_mrv::report::FacilityReport) {
         "  thresholds: must report: {}; verification required: {}\n",
         th.must_report, th.verification_required
     );
+}
+
+fn submission(
+    file: &str,
+    report_id: &str,
+    actor: &str,
+    key: &str,
+    ts: &str,
+    sector: Option<String>,
+) -> Result<ExitCode> {
+    use sha2::{Digest, Sha256};
+    use tonne_mrv::report::{self, SourceScope};
+    use tonne_mrv::verification::materiality::AssessmentScope;
+    use tonne_mrv::verification::workflow::{ReportedStream, VerificationCommand};
+    let bytes = std::fs::read(file).map_err(|e| anyhow!("{file}: {e}"))?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| anyhow!("{file}: not UTF-8 text"))?;
+    let input = report::input::parse_json(text).map_err(|e| anyhow!("{file}: {e}"))?;
+    let r = report::compute(&input).map_err(|errs| {
+        let list: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        anyhow!("{file}: {}", list.join("; "))
+    })?;
+    let Some(entity) = r.facility.entity.clone() else {
+        return Err(anyhow!("{file}: facility.entity is required to submit a report"));
+    };
+    let Some(jurisdiction) = r.facility.jurisdiction.clone() else {
+        return Err(anyhow!("{file}: facility.jurisdiction is required to submit a report"));
+    };
+    let streams: Vec<ReportedStream> = r
+        .sources
+        .iter()
+        .filter(|s| s.scope != SourceScope::Indirect)
+        .map(|s| ReportedStream {
+            id: s.id.clone(),
+            scope: if s.covered {
+                AssessmentScope::Covered
+            } else {
+                AssessmentScope::NonCovered
+            },
+            co2e_t: s.co2e_t.normalize(),
+        })
+        .collect();
+    let covered = streams
+        .iter()
+        .filter(|s| s.scope == AssessmentScope::Covered)
+        .map(|s| s.co2e_t)
+        .sum();
+    let cmd = VerificationCommand::SubmitReport {
+        report: report_id.to_owned(),
+        facility: r.facility.id.clone(),
+        entity,
+        jurisdiction,
+        program: r.program.as_str().to_owned(),
+        year: r.reporting_year,
+        sector,
+        digest: hex::encode(Sha256::digest(&bytes)),
+        streams,
+        covered_co2e_t: rust_decimal::Decimal::normalize(&covered),
+    };
+    println!(
+        "{}",
+        json!({"v": 1, "key": key, "ts": ts, "actor": actor, "cmd": {"verification": cmd}})
+    );
+    Ok(ExitCode::SUCCESS)
 }

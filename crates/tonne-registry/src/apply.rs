@@ -10,12 +10,13 @@ use crate::rejection::{Code, Rejection, reject};
 use crate::rules::RegistryRules;
 use crate::state::*;
 use std::collections::BTreeMap;
+use tonne_mrv::verification::workflow::{Ctx, VerificationCommand, VerificationError};
 use tonne_core::limits::{
     MAX_HOLIDAYS, MAX_ID_LEN, MAX_LEGS, MAX_QUANTITY, MAX_RANGES_PER_LEG, MAX_REPRESENTATIVES,
     MAX_SERIAL, MAX_TEXT_LEN, MAX_VINTAGE, MIN_VINTAGE,
 };
 use tonne_core::{
-    AccountId, Calendar, GroupId, InstrumentKind, JurisdictionCode, RangeSet, SerialRange,
+    AccountId, Calendar, EntityId, GroupId, InstrumentKind, JurisdictionCode, RangeSet, SerialRange,
     SeriesKey, Timestamp, UserId,
 };
 
@@ -547,6 +548,7 @@ impl State {
                 first_year,
                 last_year,
                 quantity: q,
+                from_reports,
             } => {
                 self.require_regulator(actor, jurisdiction)?;
                 text("label", label)?;
@@ -574,6 +576,7 @@ impl State {
                     return reject(Code::InvalidField, "first_year is after last_year");
                 }
                 quantity("quantity", *q)?;
+                self.check_obligation_basis(entity, jurisdiction, *q, from_reports)?;
                 if self.obligations.contains_key(obligation) {
                     return reject(
                         Code::DuplicateId,
@@ -591,12 +594,14 @@ impl State {
                         last_year: *last_year,
                         quantity: *q,
                         surrendered: 0,
+                        from_reports: from_reports.clone(),
                     },
                 );
                 self.groups.entry(group).or_default().obligations += q;
                 self.touch(ObjKey::Obligation(obligation.clone()));
                 Ok(vec![])
             }
+            Command::Verification(vc) => self.verification_command(env, vc),
             Command::Surrender {
                 obligation,
                 account,
@@ -1518,4 +1523,161 @@ fn check_rules(r: &RegistryRules) -> Result<(), Rejection> {
         );
     }
     Ok(())
+}
+
+/// MRV verification commands and obligations computed from verified reports.
+impl State {
+    fn verification_command(
+        &mut self,
+        env: &Envelope,
+        vc: &VerificationCommand,
+    ) -> Result<Vec<Effect>, Rejection> {
+        use VerificationCommand as V;
+        let actor = &env.actor;
+        let is_admin = matches!(self.users.get(actor).map(|u| &u.role), Some(UserRole::Admin));
+        // The jurisdiction whose regulator acts: the report's (or, on submission, the named
+        // one); bodies and verifiers are registry-wide, so any regulator accredits them.
+        let report_id = match vc {
+            V::RegisterBody { .. } | V::AccreditVerifier { .. } => None,
+            V::SubmitReport { report, .. }
+            | V::AssessConflict { report, .. }
+            | V::AssignVerification { report, .. }
+            | V::RecordFinding { report, .. }
+            | V::CorrectFinding { report, .. }
+            | V::CompleteReview { report }
+            | V::IssueStatement { report } => Some(report.clone()),
+        };
+        let jurisdiction: Option<JurisdictionCode> = match vc {
+            V::SubmitReport {
+                jurisdiction,
+                entity,
+                ..
+            } => {
+                let code = JurisdictionCode::parse(jurisdiction)
+                    .map_err(|e| Rejection::new(Code::InvalidField, format!("jurisdiction: {e}")))?;
+                self.jurisdiction(&code)?;
+                let eid = EntityId::parse(entity)
+                    .map_err(|e| Rejection::new(Code::InvalidField, format!("entity: {e}")))?;
+                if self.entity(&eid)?.jurisdiction != code {
+                    return reject(
+                        Code::InvalidField,
+                        format!("entity {entity} belongs to {}, not {code}", self.entity(&eid)?.jurisdiction),
+                    );
+                }
+                Some(code)
+            }
+            _ => report_id
+                .as_deref()
+                .and_then(|r| self.verification.reports.get(r))
+                .and_then(|r| JurisdictionCode::parse(&r.jurisdiction).ok()),
+        };
+        let is_regulator = is_admin
+            || match jurisdiction {
+                Some(j) => self.is_regulator(actor, &j),
+                None => matches!(
+                    self.users.get(actor).map(|u| &u.role),
+                    Some(UserRole::Regulator { .. })
+                ),
+            };
+        let today = match jurisdiction.and_then(|j| self.jurisdictions.get(&j)) {
+            Some(j) => j.calendar.local_date(env.ts).to_string(),
+            None => env.ts.to_datetime().date_naive().to_string(),
+        };
+        let represents = |entity: &str| -> bool {
+            EntityId::parse(entity)
+                .ok()
+                .and_then(|e| self.entities.get(&e))
+                .is_some_and(|e| {
+                    e.accounts
+                        .values()
+                        .any(|a| self.accounts.get(a).is_some_and(|acc| acc.can_act(actor)))
+                })
+        };
+        let ctx = Ctx {
+            actor_user: actor.as_str(),
+            actor_is_regulator: is_regulator,
+            actor_represents: &represents,
+            today,
+        };
+        let mut next = self.verification.clone();
+        let effect = next.apply(vc, &ctx).map_err(|e| {
+            let code = match e {
+                VerificationError::Invalid(_) => Code::VerificationInvalid,
+                VerificationError::Unknown(_) => Code::VerificationUnknown,
+                VerificationError::NotAuthorised(_) => Code::VerificationNotAuthorized,
+                VerificationError::Expired(_) => Code::AccreditationExpired,
+                VerificationError::Conflict(_) => Code::ConflictOfInterest,
+                VerificationError::Rotation(_) => Code::RotationLimit,
+                VerificationError::WrongState(_) => Code::VerificationWrongState,
+            };
+            debug_assert_eq!(code.number(), e.code());
+            Rejection::new(code, e.to_string())
+        })?;
+        self.verification = next;
+        let key = match vc {
+            V::RegisterBody { body, .. } => ObjKey::VerificationBody(body.clone()),
+            V::AccreditVerifier { verifier, .. } => ObjKey::Verifier(verifier.clone()),
+            _ => ObjKey::EmissionsReport(report_id.expect("report commands name a report")),
+        };
+        self.touch(key);
+        Ok(vec![Effect::Verification(effect)])
+    }
+
+    /// An obligation computed from verified reports must equal the sum of their verified
+    /// covered emissions, each rounded to whole tonnes (half away from zero; the programme's
+    /// rounding rule is UNVERIFIED in reference/mrv.md, so #4's programme rules may change it).
+    fn check_obligation_basis(
+        &self,
+        entity: &EntityId,
+        jurisdiction: &JurisdictionCode,
+        quantity: u64,
+        reports: &[String],
+    ) -> Result<(), Rejection> {
+        if reports.is_empty() {
+            return Ok(());
+        }
+        let mut sum = 0u64;
+        for (i, id) in reports.iter().enumerate() {
+            if reports[..i].contains(id) {
+                return reject(Code::InvalidField, format!("from_reports names {id} twice"));
+            }
+            let r = self.verification.reports.get(id).ok_or_else(|| {
+                Rejection::new(Code::VerificationUnknown, format!("no emissions report {id}"))
+            })?;
+            if r.entity != entity.as_str() || r.jurisdiction != jurisdiction.to_string() {
+                return reject(
+                    Code::InvalidField,
+                    format!("report {id} is {}'s in {}, not {entity}'s in {jurisdiction}", r.entity, r.jurisdiction),
+                );
+            }
+            let Some(t) = r.verified_covered_co2e_t() else {
+                return reject(
+                    Code::VerificationWrongState,
+                    format!("report {id} has no positive or qualified positive verification statement"),
+                );
+            };
+            if let Some(o) = self.obligations.values().find(|o| o.from_reports.contains(id)) {
+                return reject(
+                    Code::DuplicateId,
+                    format!("report {id} already counts toward obligation {}", o.label),
+                );
+            }
+            let whole = tonne_mrv::num::round::obligation_tonnes(
+                t,
+                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+            );
+            let whole = u64::try_from(whole.mantissa() / 10i128.pow(whole.scale()))
+                .map_err(|_| Rejection::new(Code::QuantityOutOfRange, format!("report {id}: emissions out of range")))?;
+            sum = sum.checked_add(whole).ok_or_else(|| {
+                Rejection::new(Code::QuantityOutOfRange, "verified emissions overflow")
+            })?;
+        }
+        if sum != quantity {
+            return reject(
+                Code::InvalidField,
+                format!("quantity {quantity} differs from the verified covered emissions of the reports, {sum} t CO2e"),
+            );
+        }
+        Ok(())
+    }
 }

@@ -364,7 +364,15 @@ pub enum Command {
         first_year: u16,
         last_year: u16,
         quantity: u64,
+        /// Verified emissions reports this obligation is computed from: the quantity must be
+        /// the sum of their verified covered emissions, each rounded to whole tonnes at the
+        /// obligation boundary. Empty for an obligation set directly by the regulator.
+        #[serde(default)]
+        from_reports: Vec<String>,
     },
+    /// A step of MRV third-party verification (submit a report, accredit, assess conflicts,
+    /// assign, findings, review, statement); see tonne-mrv's verification workflow.
+    Verification(tonne_mrv::verification::workflow::VerificationCommand),
     Surrender {
         obligation: ObligationId,
         account: AccountId,
@@ -426,6 +434,7 @@ impl Command {
             Self::DeclineTransfer { .. } => "decline_transfer",
             Self::CancelTransfer { .. } => "cancel_transfer",
             Self::RecordObligation { .. } => "record_obligation",
+            Self::Verification(_) => "verification",
             Self::Surrender { .. } => "surrender",
             Self::Retire { .. } => "retire",
             Self::Invalidate { .. } => "invalidate",

@@ -49,4 +49,6 @@ pub enum Effect {
         transfer: TransferId,
         status: String,
     },
+    /// A verification workflow step (tonne-mrv), e.g. the statement issued for a report.
+    Verification(tonne_mrv::verification::workflow::VerificationEffect),
 }

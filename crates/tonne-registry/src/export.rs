@@ -133,6 +133,10 @@ impl State {
         keys.extend(self.transfers.keys().cloned().map(ObjKey::Transfer));
         keys.extend(self.obligations.keys().cloned().map(ObjKey::Obligation));
         keys.extend(self.series.keys().cloned().map(ObjKey::Series));
+        let v = &self.verification;
+        keys.extend(v.bodies.keys().cloned().map(ObjKey::VerificationBody));
+        keys.extend(v.verifiers.keys().cloned().map(ObjKey::Verifier));
+        keys.extend(v.reports.keys().cloned().map(ObjKey::EmissionsReport));
         keys
     }
 
@@ -155,6 +159,9 @@ impl State {
             ObjKey::Transfer(t) => to(self.transfers.get(t)?),
             ObjKey::Obligation(o) => to(self.obligations.get(o)?),
             ObjKey::Series(s) => json!({"issued": self.series.get(s)?}),
+            ObjKey::VerificationBody(b) => to(self.verification.bodies.get(b)?),
+            ObjKey::Verifier(v) => to(self.verification.verifiers.get(v)?),
+            ObjKey::EmissionsReport(r) => to(self.verification.reports.get(r)?),
         };
         let (kind, id) = obj_id(key);
         Some(ObjectRow {
@@ -209,5 +216,8 @@ fn obj_id(key: &ObjKey) -> (String, String) {
         ObjKey::Transfer(t) => ("transfer".into(), t.to_string()),
         ObjKey::Obligation(o) => ("obligation".into(), o.to_string()),
         ObjKey::Series(s) => ("series".into(), s.to_string()),
+        ObjKey::VerificationBody(b) => ("verification_body".into(), b.clone()),
+        ObjKey::Verifier(v) => ("verifier".into(), v.clone()),
+        ObjKey::EmissionsReport(r) => ("emissions_report".into(), r.clone()),
     }
 }

@@ -55,6 +55,13 @@ codes! {
     WindowExpired = 4003, "window_expired";
     NotReversible = 4004, "not_reversible";
     AlreadyReversed = 4005, "already_reversed";
+    VerificationInvalid = 5001, "verification_invalid";
+    VerificationUnknown = 5002, "verification_unknown";
+    VerificationNotAuthorized = 5003, "verification_not_authorized";
+    AccreditationExpired = 5004, "accreditation_expired";
+    ConflictOfInterest = 5005, "conflict_of_interest";
+    RotationLimit = 5006, "verification_rotation_limit";
+    VerificationWrongState = 5007, "verification_wrong_state";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

@@ -152,6 +152,9 @@ pub struct Obligation {
     pub last_year: u16,
     pub quantity: u64,
     pub surrendered: u64,
+    /// Verified reports the quantity was computed from.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub from_reports: Vec<String>,
 }
 
 /// Per corporate group: allowances by vintage in counted holding / compliance accounts, and the
@@ -213,6 +216,9 @@ pub enum ObjKey {
     Transfer(TransferId),
     Obligation(ObligationId),
     Series(SeriesKey),
+    VerificationBody(String),
+    Verifier(String),
+    EmissionsReport(String),
 }
 
 /// What changed since tracking last started: object keys, and the (series, location) pairs whose
@@ -248,6 +254,8 @@ pub struct State {
     pub groups: FxHashMap<GroupId, GroupTotals>,
     /// Fingerprint of each reversible entry's command and moves, and whether it was reversed.
     pub reversible: Reversible,
+    /// MRV third-party verification: bodies, verifiers, submitted reports and statements.
+    pub verification: tonne_mrv::verification::workflow::VerificationState,
     pub(crate) changes: Option<Changes>,
 }
 

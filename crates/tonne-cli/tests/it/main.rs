@@ -9,4 +9,5 @@ mod as_of;
 mod concurrency;
 mod crash;
 mod demo;
+mod mrv;
 mod tamper;
