@@ -3,3 +3,4 @@
 mod golden;
 mod verification;
 mod properties;
+mod report;
