@@ -64,7 +64,7 @@ impl Origins {
             ))
         };
         match parse().and_then(|(u, f, field)| Some((self.lines.get(&(facility, u, f))?, field))) {
-            Some((line, field)) if field.is_empty() => ReportError {
+            Some((line, "")) => ReportError {
                 path: format!("line {line}"),
                 message: err.message.clone(),
             },

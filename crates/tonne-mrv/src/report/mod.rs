@@ -493,7 +493,7 @@ fn combustion_unit(
                     ),
                 ));
             }
-            if !program.methods.iter().any(|m| *m == l.method) {
+            if !program.methods.contains(&l.method) {
                 errs.push(e(
                     format!("{fpath}.method"),
                     format!(
