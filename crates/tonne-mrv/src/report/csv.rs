@@ -230,6 +230,7 @@ pub fn read(input: impl Read) -> Result<(Vec<ReportInput>, Origins), Vec<ReportE
                 gwp: None,
                 units: Vec::new(),
                 process: Vec::new(),
+                cems: Vec::new(),
                 imports: Vec::new(),
                 indirect: Vec::new(),
                 parameters: ParametersInput::default(),

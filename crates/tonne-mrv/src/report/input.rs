@@ -54,6 +54,9 @@ pub struct ReportInput {
     pub units: Vec<UnitInput>,
     #[serde(default)]
     pub process: Vec<ProcessInput>,
+    /// Units monitored by CEMS (Part 75 CO2 mass, e.g. from `tonne mrv cems`).
+    #[serde(default)]
+    pub cems: Vec<CemsInput>,
     #[serde(default)]
     pub imports: Vec<ImportInput>,
     #[serde(default)]
@@ -155,6 +158,24 @@ pub struct ProcessInput {
     /// ipcc-lime: high_calcium, dolomitic, hydraulic
     #[serde(default)]
     pub lime_type: Option<String>,
+    #[serde(default)]
+    pub covered: Option<bool>,
+}
+
+/// A CEMS-monitored unit's annual CO2 mass and heat input (§98.33(a)(5) Part 75 alternative;
+/// CH4 and N2O by Equation C-10 from the heat input).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CemsInput {
+    pub id: String,
+    /// Annual CO2 mass in Part 75 short tons.
+    #[serde(deserialize_with = "dnum")]
+    pub co2_short_tons: Decimal,
+    /// Annual heat input, mmBtu.
+    #[serde(deserialize_with = "dnum")]
+    pub heat_input_mmbtu: Decimal,
+    /// The unit's primary fuel (Table C-1 id), whose Table C-2 factors apply.
+    pub fuel: String,
     #[serde(default)]
     pub covered: Option<bool>,
 }

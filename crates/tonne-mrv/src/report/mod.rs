@@ -218,6 +218,15 @@ pub fn compute(input: &ReportInput) -> Result<FacilityReport, Vec<ReportError>> 
             process_source(&path, pr, g, &params.process, &mut sources, &mut errs);
         }
     }
+    for (ci, c) in input.cems.iter().enumerate() {
+        let path = format!("cems[{ci}]");
+        if !ids.insert(c.id.clone()) {
+            errs.push(e(format!("{path}.id"), format!("source id {:?} appears twice", c.id)));
+        }
+        if let Some(g) = &gwp {
+            cems_source(&path, c, g, &mut sources, &mut errs);
+        }
+    }
     for (ii, im) in input.imports.iter().enumerate() {
         let path = format!("imports[{ii}]");
         if !ids.insert(im.id.clone()) {
@@ -240,6 +249,7 @@ pub fn compute(input: &ReportInput) -> Result<FacilityReport, Vec<ReportError>> 
     }
     if input.units.is_empty()
         && input.process.is_empty()
+        && input.cems.is_empty()
         && input.imports.is_empty()
         && input.indirect.is_empty()
     {
@@ -698,6 +708,96 @@ fn process_source(
         co2e_t,
         tier: None,
         trace,
+    });
+}
+
+/// Part 75 short tons to metric tons: 2,000 lb × 0.45359237 kg/lb = 0.90718474 t, exact (NIST
+/// SP 811). The factor §98.33(a)(5) prints is not in the reference pack (UNVERIFIED), so the
+/// exact definition is used.
+const SHORT_TON_T: Decimal = rust_decimal_macros::dec!(0.90718474);
+
+fn cems_source(
+    path: &str,
+    c: &input::CemsInput,
+    gwp: &GwpChoice,
+    out: &mut Vec<SourceResult>,
+    errs: &mut Vec<ReportError>,
+) {
+    for (n, v) in [("co2_short_tons", c.co2_short_tons), ("heat_input_mmbtu", c.heat_input_mmbtu)] {
+        if v < Decimal::ZERO {
+            errs.push(e(format!("{path}.{n}"), format!("{v} is negative")));
+            return;
+        }
+    }
+    let Some(fuel) = crate::factors::c1_fuel(&c.fuel) else {
+        errs.push(e(format!("{path}.fuel"), format!("{:?} is not a Table C-1 fuel", c.fuel)));
+        return;
+    };
+    let c2 = crate::factors::c2_factor(&fuel.c2_category).expect("C-1 rows map to C-2 rows");
+    let co2 = c.co2_short_tons * SHORT_TON_T;
+    let co2_name = if fuel.biomass { "biogenic_co2" } else { "co2" };
+    let conv = Step {
+        quantity: co2_name.into(),
+        equation: "40 CFR 98.33(a)(5) (Part 75 CO2 mass)".into(),
+        formula: "CO2[t] = CO2[short tons] × 0.90718474".into(),
+        form_mark: Mark::Verified,
+        inputs: vec![
+            Value::input("CO2", c.co2_short_tons, "short ton"),
+            Value::factor("factor", SHORT_TON_T, "t/short ton", "NIST SP 811 (2,000 lb × 0.45359237 kg/lb)", Mark::Verified),
+        ],
+        result: Value::input(co2_name, co2, "t"),
+    };
+    // Equation C-10 (form UNVERIFIED): CH4 or N2O = 1e-3 × HI × EF.
+    let c10 = |gas: &str, ef: Decimal| {
+        let v = crate::method::part98::KG_TO_T * c.heat_input_mmbtu * ef;
+        Step {
+            quantity: gas.into(),
+            equation: "40 CFR 98.33(c)(4) Equation C-10".into(),
+            formula: "CH4 or N2O = 1e-3 × HI × EF".into(),
+            form_mark: Mark::Unverified,
+            inputs: vec![
+                Value::input("HI", c.heat_input_mmbtu, "mmBtu"),
+                Value::factor(
+                    &format!("EF_{}", gas.to_uppercase()),
+                    ef,
+                    format!("kg {}/mmBtu", gas.to_uppercase()),
+                    format!("40 CFR 98 Table C-2, {}", c2.name),
+                    c2.mark,
+                ),
+            ],
+            result: Value::input(gas, v, "t"),
+        }
+    };
+    let (ch4, n2o) = (c10("ch4", c2.ch4_kg_per_mmbtu), c10("n2o", c2.n2o_kg_per_mmbtu));
+    let mut m = GasMasses {
+        ch4_t: ch4.result.value,
+        n2o_t: n2o.result.value,
+        ..Default::default()
+    };
+    if fuel.biomass {
+        m.biogenic_co2_t = co2;
+    } else {
+        m.co2_t = co2;
+    }
+    let (co2e_t, step) = co2e(&m, gwp);
+    out.push(SourceResult {
+        id: c.id.clone(),
+        unit: None,
+        method: "part75-cems".into(),
+        fuel: Some(c.fuel.clone()),
+        scope: SourceScope::Direct,
+        covered: c.covered.unwrap_or(true),
+        co2_t: m.co2_t,
+        ch4_t: m.ch4_t,
+        n2o_t: m.n2o_t,
+        biogenic_co2_t: m.biogenic_co2_t,
+        co2e_t,
+        tier: Some(TierDecision {
+            minimum: Tier::Tier4,
+            branch: "cems",
+            reason: "CO2 measured by CEMS (Part 75 alternative, §98.33(a)(5))".into(),
+        }),
+        trace: vec![conv, ch4, n2o, step],
     });
 }
 

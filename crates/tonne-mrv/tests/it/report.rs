@@ -48,3 +48,17 @@ fn every_error_is_listed_with_its_path() {
     let e = parse_json(r#"{"facility": {"id": "F", "name": "F"}, "program": "ca-mrr", "reporting_year": 2024, "units": [{"id": "B", "type": "boiler", "fuels": [{"fuel": "natural_gas", "method": "part98-tier1", "quantity": "abc", "unit": "scf"}]}]}"#).unwrap_err();
     assert_eq!(e.path, "units[0].fuels[0].quantity", "{e}");
 }
+
+/// A CEMS unit (Part 75 alternative): 1,000 short tons × 0.90718474 = 907.18474 t CO2;
+/// Equation C-10 with 17,000 mmBtu of natural gas: CH4 0.017 t, N2O 0.0017 t; AR4 CO2e
+/// 907.18474 + 0.425 + 0.5066 = 908.11634.
+#[test]
+fn cems_units_report_part75_mass_and_c10_gases() {
+    let text = r#"{"facility": {"id": "F", "name": "F"}, "program": "ca-mrr", "reporting_year": 2024,
+        "cems": [{"id": "CT-1", "co2_short_tons": "1000", "heat_input_mmbtu": 17000, "fuel": "natural_gas"}]}"#;
+    let r = compute(&parse_json(text).unwrap()).unwrap();
+    let s = &r.sources[0];
+    assert_eq!((s.co2_t, s.ch4_t, s.n2o_t), (dec!(907.18474), dec!(0.017), dec!(0.0017)));
+    assert_eq!(s.co2e_t, dec!(908.11634));
+    assert_eq!(s.tier.as_ref().unwrap().branch, "cems");
+}
