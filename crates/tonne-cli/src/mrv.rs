@@ -17,7 +17,7 @@ pub enum MrvCmd {
         json: bool,
     },
     /// One fuel's combustion emissions (CO2, CH4, N2O, biogenic CO2, CO2e) with the full trace.
-    Fuel(FuelArgs),
+    Fuel(Box<FuelArgs>),
     /// A facility's annual report (JSON, or CSV with any number of facilities): validated, every
     /// source quantified with its trace, totals and threshold checks. See docs/mrv-reports.md.
     Report {
@@ -467,10 +467,14 @@ fn submission(
         anyhow!("{file}: {}", list.join("; "))
     })?;
     let Some(entity) = r.facility.entity.clone() else {
-        return Err(anyhow!("{file}: facility.entity is required to submit a report"));
+        return Err(anyhow!(
+            "{file}: facility.entity is required to submit a report"
+        ));
     };
     let Some(jurisdiction) = r.facility.jurisdiction.clone() else {
-        return Err(anyhow!("{file}: facility.jurisdiction is required to submit a report"));
+        return Err(anyhow!(
+            "{file}: facility.jurisdiction is required to submit a report"
+        ));
     };
     let streams: Vec<ReportedStream> = r
         .sources

@@ -4,6 +4,7 @@
 //! a recorded GWP choice, biogenic CO2 apart, and a trace of every equation, input and factor.
 //! No I/O: callers pass file contents and parameters in.
 
+pub mod cems;
 pub mod factors;
 pub mod fuel;
 pub mod gwp;

@@ -10,15 +10,15 @@ use crate::rejection::{Code, Rejection, reject};
 use crate::rules::RegistryRules;
 use crate::state::*;
 use std::collections::BTreeMap;
-use tonne_mrv::verification::workflow::{Ctx, VerificationCommand, VerificationError};
 use tonne_core::limits::{
     MAX_HOLIDAYS, MAX_ID_LEN, MAX_LEGS, MAX_QUANTITY, MAX_RANGES_PER_LEG, MAX_REPRESENTATIVES,
     MAX_SERIAL, MAX_TEXT_LEN, MAX_VINTAGE, MIN_VINTAGE,
 };
 use tonne_core::{
-    AccountId, Calendar, EntityId, GroupId, InstrumentKind, JurisdictionCode, RangeSet, SerialRange,
-    SeriesKey, Timestamp, UserId,
+    AccountId, Calendar, EntityId, GroupId, InstrumentKind, JurisdictionCode, RangeSet,
+    SerialRange, SeriesKey, Timestamp, UserId,
 };
+use tonne_mrv::verification::workflow::{Ctx, VerificationCommand, VerificationError};
 
 /// Serials resolved for one command: per series, the exact ranges to move.
 pub(crate) type Resolved = Vec<(SeriesKey, Vec<SerialRange>)>;
@@ -1534,7 +1534,10 @@ impl State {
     ) -> Result<Vec<Effect>, Rejection> {
         use VerificationCommand as V;
         let actor = &env.actor;
-        let is_admin = matches!(self.users.get(actor).map(|u| &u.role), Some(UserRole::Admin));
+        let is_admin = matches!(
+            self.users.get(actor).map(|u| &u.role),
+            Some(UserRole::Admin)
+        );
         // The jurisdiction whose regulator acts: the report's (or, on submission, the named
         // one); bodies and verifiers are registry-wide, so any regulator accredits them.
         let report_id = match vc {
@@ -1553,15 +1556,19 @@ impl State {
                 entity,
                 ..
             } => {
-                let code = JurisdictionCode::parse(jurisdiction)
-                    .map_err(|e| Rejection::new(Code::InvalidField, format!("jurisdiction: {e}")))?;
+                let code = JurisdictionCode::parse(jurisdiction).map_err(|e| {
+                    Rejection::new(Code::InvalidField, format!("jurisdiction: {e}"))
+                })?;
                 self.jurisdiction(&code)?;
                 let eid = EntityId::parse(entity)
                     .map_err(|e| Rejection::new(Code::InvalidField, format!("entity: {e}")))?;
                 if self.entity(&eid)?.jurisdiction != code {
                     return reject(
                         Code::InvalidField,
-                        format!("entity {entity} belongs to {}, not {code}", self.entity(&eid)?.jurisdiction),
+                        format!(
+                            "entity {entity} belongs to {}, not {code}",
+                            self.entity(&eid)?.jurisdiction
+                        ),
                     );
                 }
                 Some(code)
@@ -1642,21 +1649,33 @@ impl State {
                 return reject(Code::InvalidField, format!("from_reports names {id} twice"));
             }
             let r = self.verification.reports.get(id).ok_or_else(|| {
-                Rejection::new(Code::VerificationUnknown, format!("no emissions report {id}"))
+                Rejection::new(
+                    Code::VerificationUnknown,
+                    format!("no emissions report {id}"),
+                )
             })?;
             if r.entity != entity.as_str() || r.jurisdiction != jurisdiction.to_string() {
                 return reject(
                     Code::InvalidField,
-                    format!("report {id} is {}'s in {}, not {entity}'s in {jurisdiction}", r.entity, r.jurisdiction),
+                    format!(
+                        "report {id} is {}'s in {}, not {entity}'s in {jurisdiction}",
+                        r.entity, r.jurisdiction
+                    ),
                 );
             }
             let Some(t) = r.verified_covered_co2e_t() else {
                 return reject(
                     Code::VerificationWrongState,
-                    format!("report {id} has no positive or qualified positive verification statement"),
+                    format!(
+                        "report {id} has no positive or qualified positive verification statement"
+                    ),
                 );
             };
-            if let Some(o) = self.obligations.values().find(|o| o.from_reports.contains(id)) {
+            if let Some(o) = self
+                .obligations
+                .values()
+                .find(|o| o.from_reports.contains(id))
+            {
                 return reject(
                     Code::DuplicateId,
                     format!("report {id} already counts toward obligation {}", o.label),
@@ -1666,8 +1685,13 @@ impl State {
                 t,
                 rust_decimal::RoundingStrategy::MidpointAwayFromZero,
             );
-            let whole = u64::try_from(whole.mantissa() / 10i128.pow(whole.scale()))
-                .map_err(|_| Rejection::new(Code::QuantityOutOfRange, format!("report {id}: emissions out of range")))?;
+            let whole =
+                u64::try_from(whole.mantissa() / 10i128.pow(whole.scale())).map_err(|_| {
+                    Rejection::new(
+                        Code::QuantityOutOfRange,
+                        format!("report {id}: emissions out of range"),
+                    )
+                })?;
             sum = sum.checked_add(whole).ok_or_else(|| {
                 Rejection::new(Code::QuantityOutOfRange, "verified emissions overflow")
             })?;
@@ -1675,7 +1699,9 @@ impl State {
         if sum != quantity {
             return reject(
                 Code::InvalidField,
-                format!("quantity {quantity} differs from the verified covered emissions of the reports, {sum} t CO2e"),
+                format!(
+                    "quantity {quantity} differs from the verified covered emissions of the reports, {sum} t CO2e"
+                ),
             );
         }
         Ok(())

@@ -221,7 +221,10 @@ pub fn compute(input: &ReportInput) -> Result<FacilityReport, Vec<ReportError>> 
     for (ci, c) in input.cems.iter().enumerate() {
         let path = format!("cems[{ci}]");
         if !ids.insert(c.id.clone()) {
-            errs.push(e(format!("{path}.id"), format!("source id {:?} appears twice", c.id)));
+            errs.push(e(
+                format!("{path}.id"),
+                format!("source id {:?} appears twice", c.id),
+            ));
         }
         if let Some(g) = &gwp {
             cems_source(&path, c, g, &mut sources, &mut errs);
@@ -723,14 +726,20 @@ fn cems_source(
     out: &mut Vec<SourceResult>,
     errs: &mut Vec<ReportError>,
 ) {
-    for (n, v) in [("co2_short_tons", c.co2_short_tons), ("heat_input_mmbtu", c.heat_input_mmbtu)] {
+    for (n, v) in [
+        ("co2_short_tons", c.co2_short_tons),
+        ("heat_input_mmbtu", c.heat_input_mmbtu),
+    ] {
         if v < Decimal::ZERO {
             errs.push(e(format!("{path}.{n}"), format!("{v} is negative")));
             return;
         }
     }
     let Some(fuel) = crate::factors::c1_fuel(&c.fuel) else {
-        errs.push(e(format!("{path}.fuel"), format!("{:?} is not a Table C-1 fuel", c.fuel)));
+        errs.push(e(
+            format!("{path}.fuel"),
+            format!("{:?} is not a Table C-1 fuel", c.fuel),
+        ));
         return;
     };
     let c2 = crate::factors::c2_factor(&fuel.c2_category).expect("C-1 rows map to C-2 rows");
@@ -743,7 +752,13 @@ fn cems_source(
         form_mark: Mark::Verified,
         inputs: vec![
             Value::input("CO2", c.co2_short_tons, "short ton"),
-            Value::factor("factor", SHORT_TON_T, "t/short ton", "NIST SP 811 (2,000 lb × 0.45359237 kg/lb)", Mark::Verified),
+            Value::factor(
+                "factor",
+                SHORT_TON_T,
+                "t/short ton",
+                "NIST SP 811 (2,000 lb × 0.45359237 kg/lb)",
+                Mark::Verified,
+            ),
         ],
         result: Value::input(co2_name, co2, "t"),
     };
@@ -768,7 +783,10 @@ fn cems_source(
             result: Value::input(gas, v, "t"),
         }
     };
-    let (ch4, n2o) = (c10("ch4", c2.ch4_kg_per_mmbtu), c10("n2o", c2.n2o_kg_per_mmbtu));
+    let (ch4, n2o) = (
+        c10("ch4", c2.ch4_kg_per_mmbtu),
+        c10("n2o", c2.n2o_kg_per_mmbtu),
+    );
     let mut m = GasMasses {
         ch4_t: ch4.result.value,
         n2o_t: n2o.result.value,

@@ -40,7 +40,13 @@ pub struct MaterialityRule {
     pub source: String,
 }
 
-fn rule(name: &str, pct: Decimal, aggregation: Aggregation, mark: Mark, source: &str) -> MaterialityRule {
+fn rule(
+    name: &str,
+    pct: Decimal,
+    aggregation: Aggregation,
+    mark: Mark,
+    source: &str,
+) -> MaterialityRule {
     MaterialityRule {
         name: name.into(),
         materiality_pct: pct,
@@ -55,15 +61,45 @@ pub fn default_rule(name: &str) -> Option<MaterialityRule> {
     use Aggregation::*;
     Some(match name {
         // Threshold and aggregation mode UNVERIFIED (§95102 / §95131(b)–(c) not confirmed).
-        "carb" => rule("carb", dec!(5.0), Absolute, Mark::Unverified, "17 CCR §95131 (5 % and absolute aggregation UNVERIFIED)"),
+        "carb" => rule(
+            "carb",
+            dec!(5.0),
+            Absolute,
+            Mark::Unverified,
+            "17 CCR §95131 (5 % and absolute aggregation UNVERIFIED)",
+        ),
         // The Climate Registry GRP Ch. 19: 5 % on an absolute-value basis (VERIFIED).
-        "tcr" => rule("tcr", dec!(5.0), Absolute, Mark::Verified, "TCR General Reporting Protocol Ch. 19"),
+        "tcr" => rule(
+            "tcr",
+            dec!(5.0),
+            Absolute,
+            Mark::Verified,
+            "TCR General Reporting Protocol Ch. 19",
+        ),
         // Reg. (EU) 600/2012 Art. 23 (VERIFIED); carry-over to 2018/2067 UNVERIFIED;
         // aggregation mode configurable (Net here).
-        "eu_a" | "eu_b" => rule(name, dec!(5.0), Net, Mark::Verified, "Reg. (EU) 600/2012 Art. 23 (category A/B)"),
-        "eu_c" => rule("eu_c", dec!(2.0), Net, Mark::Verified, "Reg. (EU) 600/2012 Art. 23 (category C)"),
+        "eu_a" | "eu_b" => rule(
+            name,
+            dec!(5.0),
+            Net,
+            Mark::Verified,
+            "Reg. (EU) 600/2012 Art. 23 (category A/B)",
+        ),
+        "eu_c" => rule(
+            "eu_c",
+            dec!(2.0),
+            Net,
+            Mark::Verified,
+            "Reg. (EU) 600/2012 Art. 23 (category C)",
+        ),
         // RENE: 5 % as a default setting (UNVERIFIED).
-        "rene" => rule("rene", dec!(5.0), Absolute, Mark::Unverified, "RENE verification (5 % default UNVERIFIED)"),
+        "rene" => rule(
+            "rene",
+            dec!(5.0),
+            Absolute,
+            Mark::Unverified,
+            "RENE verification (5 % default UNVERIFIED)",
+        ),
         _ => return None,
     })
 }
@@ -158,8 +194,17 @@ pub fn assess(
     let mut nonconformities = 0;
     for f in findings.iter().filter(|f| !f.corrected) {
         match &f.kind {
-            FindingKind::Misstatement { scope, amount_t, class, .. } => {
-                let e = if *class == MisstatementClass::Omission { amount_t.abs() } else { *amount_t };
+            FindingKind::Misstatement {
+                scope,
+                amount_t,
+                class,
+                ..
+            } => {
+                let e = if *class == MisstatementClass::Omission {
+                    amount_t.abs()
+                } else {
+                    *amount_t
+                };
                 let slot = per.entry(*scope).or_default();
                 slot.0 += e.abs();
                 slot.1 += e;
@@ -190,9 +235,18 @@ pub fn assess(
                 (None, !e.is_zero())
             } else {
                 let pct = dec!(100) * e / reported_t;
-                (Some(pct.round_dp(4).normalize().to_string()), pct > rule.materiality_pct)
+                (
+                    Some(pct.round_dp(4).normalize().to_string()),
+                    pct > rule.materiality_pct,
+                )
             };
-            ScopeAssessment { scope, reported_t, misstatement_t: e, pct, material }
+            ScopeAssessment {
+                scope,
+                reported_t,
+                misstatement_t: e,
+                pct,
+                material,
+            }
         })
         .collect();
     let statement = if !flags.is_empty() || scopes.iter().any(|s| s.material) {
@@ -218,7 +272,12 @@ mod tests {
     fn mis(id: &str, scope: AssessmentScope, amount: Decimal, class: MisstatementClass) -> Finding {
         Finding {
             id: id.into(),
-            kind: FindingKind::Misstatement { stream: id.into(), scope, amount_t: amount, class },
+            kind: FindingKind::Misstatement {
+                stream: id.into(),
+                scope,
+                amount_t: amount,
+                class,
+            },
             corrected: false,
         }
     }
@@ -229,8 +288,18 @@ mod tests {
     fn aggregation_changes_the_outcome() {
         let reported = BTreeMap::from([(AssessmentScope::Covered, dec!(100000))]);
         let findings = [
-            mis("a", AssessmentScope::Covered, dec!(4000), MisstatementClass::Discrepancy),
-            mis("b", AssessmentScope::Covered, dec!(-3000), MisstatementClass::Misreporting),
+            mis(
+                "a",
+                AssessmentScope::Covered,
+                dec!(4000),
+                MisstatementClass::Discrepancy,
+            ),
+            mis(
+                "b",
+                AssessmentScope::Covered,
+                dec!(-3000),
+                MisstatementClass::Misreporting,
+            ),
         ];
         let abs = assess(&reported, &findings, &default_rule("tcr").unwrap());
         assert_eq!(abs.scopes[0].misstatement_t, dec!(7000));
@@ -250,20 +319,50 @@ mod tests {
             (AssessmentScope::NonCovered, dec!(1000)),
         ]);
         // 60 t is 0.06 % of covered but 6 % of non-covered.
-        let f = [mis("o", AssessmentScope::NonCovered, dec!(60), MisstatementClass::Omission)];
+        let f = [mis(
+            "o",
+            AssessmentScope::NonCovered,
+            dec!(60),
+            MisstatementClass::Omission,
+        )];
         let a = assess(&reported, &f, &default_rule("carb").unwrap());
         assert!(!a.scopes[0].material && a.scopes[1].material);
         assert_eq!(a.statement, Statement::Adverse);
         // Exactly 5 % is not "more than 5 %".
-        let f = [mis("o", AssessmentScope::NonCovered, dec!(50), MisstatementClass::Omission)];
-        assert_eq!(assess(&reported, &f, &default_rule("carb").unwrap()).statement, Statement::QualifiedPositive);
+        let f = [mis(
+            "o",
+            AssessmentScope::NonCovered,
+            dec!(50),
+            MisstatementClass::Omission,
+        )];
+        assert_eq!(
+            assess(&reported, &f, &default_rule("carb").unwrap()).statement,
+            Statement::QualifiedPositive
+        );
         let flag = Finding {
             id: "t".into(),
-            kind: FindingKind::Nonconformity { description: "Tier 1 used above 250 mmBtu/hr".into(), flag: Some(QualitativeFlag::WrongTier) },
+            kind: FindingKind::Nonconformity {
+                description: "Tier 1 used above 250 mmBtu/hr".into(),
+                flag: Some(QualitativeFlag::WrongTier),
+            },
             corrected: false,
         };
-        assert_eq!(assess(&reported, &[flag.clone()], &default_rule("carb").unwrap()).statement, Statement::Adverse);
-        let fixed = Finding { corrected: true, ..flag };
-        assert_eq!(assess(&reported, &[fixed], &default_rule("carb").unwrap()).statement, Statement::Positive);
+        assert_eq!(
+            assess(
+                &reported,
+                std::slice::from_ref(&flag),
+                &default_rule("carb").unwrap()
+            )
+            .statement,
+            Statement::Adverse
+        );
+        let fixed = Finding {
+            corrected: true,
+            ..flag
+        };
+        assert_eq!(
+            assess(&reported, &[fixed], &default_rule("carb").unwrap()).statement,
+            Statement::Positive
+        );
     }
 }

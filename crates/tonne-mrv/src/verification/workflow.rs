@@ -26,13 +26,17 @@ pub fn check_date(field: &str, d: &str) -> Result<(), VerificationError> {
     let ok = b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
         && (1..=12).contains(&d[5..7].parse::<u8>().unwrap_or(0))
         && (1..=31).contains(&d[8..10].parse::<u8>().unwrap_or(0));
     if ok {
         Ok(())
     } else {
-        Err(VerificationError::Invalid(format!("{field}: {d:?} is not a date YYYY-MM-DD")))
+        Err(VerificationError::Invalid(format!(
+            "{field}: {d:?} is not a date YYYY-MM-DD"
+        )))
     }
 }
 
@@ -82,7 +86,11 @@ pub struct ReportedStream {
 #[serde(rename_all = "snake_case")]
 pub enum VerificationCommand {
     /// Regulator: accredits a verification body.
-    RegisterBody { body: String, name: String, accredited_until: Date },
+    RegisterBody {
+        body: String,
+        name: String,
+        accredited_until: Date,
+    },
     /// Regulator: accredits a verifier of a body, for sectors.
     AccreditVerifier {
         verifier: String,
@@ -187,8 +195,11 @@ pub struct ReportRecord {
 impl ReportRecord {
     /// Covered emissions established by a positive or qualified positive statement.
     pub fn verified_covered_co2e_t(&self) -> Option<Decimal> {
-        matches!(self.statement, Some(Statement::Positive | Statement::QualifiedPositive))
-            .then_some(self.covered_co2e_t)
+        matches!(
+            self.statement,
+            Some(Statement::Positive | Statement::QualifiedPositive)
+        )
+        .then_some(self.covered_co2e_t)
     }
 }
 
@@ -274,9 +285,9 @@ fn nonempty(field: &str, v: &str) -> R<()> {
 
 impl VerificationState {
     pub fn report(&self, id: &str) -> R<&ReportRecord> {
-        self.reports
-            .get(id)
-            .ok_or_else(|| VerificationError::Unknown(format!("no report {id:?} has been submitted")))
+        self.reports.get(id).ok_or_else(|| {
+            VerificationError::Unknown(format!("no report {id:?} has been submitted"))
+        })
     }
 
     /// The programme's materiality rule.
@@ -295,10 +306,16 @@ impl VerificationState {
             .get(id)
             .ok_or_else(|| VerificationError::Unknown(format!("no verifier {id:?}")))?;
         if v.body != body {
-            return Err(VerificationError::Invalid(format!("verifier {id:?} belongs to body {:?}, not {body:?}", v.body)));
+            return Err(VerificationError::Invalid(format!(
+                "verifier {id:?} belongs to body {:?}, not {body:?}",
+                v.body
+            )));
         }
         if v.accredited_until.as_str() < today {
-            return Err(VerificationError::Expired(format!("verifier {id:?}'s accreditation expired on {}", v.accredited_until)));
+            return Err(VerificationError::Expired(format!(
+                "verifier {id:?}'s accreditation expired on {}",
+                v.accredited_until
+            )));
         }
         Ok(v)
     }
@@ -321,44 +338,87 @@ impl VerificationState {
             if ctx.actor_is_regulator {
                 Ok(())
             } else {
-                Err(VerificationError::NotAuthorised(format!("only a regulator may {what}")))
+                Err(VerificationError::NotAuthorised(format!(
+                    "only a regulator may {what}"
+                )))
             }
         };
         match cmd {
-            RegisterBody { body, name, accredited_until } => {
+            RegisterBody {
+                body,
+                name,
+                accredited_until,
+            } => {
                 regulator("accredit verification bodies")?;
                 nonempty("body", body)?;
                 nonempty("name", name)?;
                 check_date("accredited_until", accredited_until)?;
-                self.bodies.insert(body.clone(), Body { name: name.clone(), accredited_until: accredited_until.clone() });
+                self.bodies.insert(
+                    body.clone(),
+                    Body {
+                        name: name.clone(),
+                        accredited_until: accredited_until.clone(),
+                    },
+                );
             }
-            AccreditVerifier { verifier, body, name, user, accredited_until, sectors } => {
+            AccreditVerifier {
+                verifier,
+                body,
+                name,
+                user,
+                accredited_until,
+                sectors,
+            } => {
                 regulator("accredit verifiers")?;
                 nonempty("verifier", verifier)?;
                 nonempty("name", name)?;
                 check_date("accredited_until", accredited_until)?;
-                let b = self.bodies.get(body).ok_or_else(|| VerificationError::Unknown(format!("no verification body {body:?}")))?;
+                let b = self.bodies.get(body).ok_or_else(|| {
+                    VerificationError::Unknown(format!("no verification body {body:?}"))
+                })?;
                 if accredited_until > &b.accredited_until {
-                    return invalid(format!("a verifier's accreditation cannot outlast its body's ({})", b.accredited_until));
+                    return invalid(format!(
+                        "a verifier's accreditation cannot outlast its body's ({})",
+                        b.accredited_until
+                    ));
                 }
                 if let Some(v) = self.verifiers.get(verifier)
                     && v.body != *body
                 {
-                    return invalid(format!("verifier {verifier:?} belongs to body {:?}", v.body));
+                    return invalid(format!(
+                        "verifier {verifier:?} belongs to body {:?}",
+                        v.body
+                    ));
                 }
-                self.verifiers.insert(verifier.clone(), Verifier {
-                    body: body.clone(),
-                    name: name.clone(),
-                    user: user.clone(),
-                    accredited_until: accredited_until.clone(),
-                    sectors: sectors.clone(),
-                });
+                self.verifiers.insert(
+                    verifier.clone(),
+                    Verifier {
+                        body: body.clone(),
+                        name: name.clone(),
+                        user: user.clone(),
+                        accredited_until: accredited_until.clone(),
+                        sectors: sectors.clone(),
+                    },
+                );
             }
-            SubmitReport { report, facility, entity, jurisdiction, program, year, sector, digest, streams, covered_co2e_t } => {
+            SubmitReport {
+                report,
+                facility,
+                entity,
+                jurisdiction,
+                program,
+                year,
+                sector,
+                digest,
+                streams,
+                covered_co2e_t,
+            } => {
                 nonempty("report", report)?;
                 nonempty("facility", facility)?;
                 if !(ctx.actor_represents)(entity) {
-                    return Err(VerificationError::NotAuthorised(format!("the actor does not represent entity {entity:?}")));
+                    return Err(VerificationError::NotAuthorised(format!(
+                        "the actor does not represent entity {entity:?}"
+                    )));
                 }
                 if digest.len() != 64 || !digest.bytes().all(|c| c.is_ascii_hexdigit()) {
                     return invalid("digest must be the report's SHA-256 in hex (64 characters)");
@@ -366,12 +426,20 @@ impl VerificationState {
                 if streams.is_empty() {
                     return invalid("a report has at least one stream");
                 }
-                if streams.iter().any(|s| s.co2e_t < Decimal::ZERO) || *covered_co2e_t < Decimal::ZERO {
+                if streams.iter().any(|s| s.co2e_t < Decimal::ZERO)
+                    || *covered_co2e_t < Decimal::ZERO
+                {
                     return invalid("reported emissions cannot be negative");
                 }
-                let covered: Decimal = streams.iter().filter(|s| s.scope == AssessmentScope::Covered).map(|s| s.co2e_t).sum();
+                let covered: Decimal = streams
+                    .iter()
+                    .filter(|s| s.scope == AssessmentScope::Covered)
+                    .map(|s| s.co2e_t)
+                    .sum();
                 if covered != *covered_co2e_t {
-                    return invalid(format!("covered_co2e_t {covered_co2e_t} differs from the covered streams' sum {covered}"));
+                    return invalid(format!(
+                        "covered_co2e_t {covered_co2e_t} differs from the covered streams' sum {covered}"
+                    ));
                 }
                 let mut rec = ReportRecord {
                     facility: facility.clone(),
@@ -394,10 +462,16 @@ impl VerificationState {
                     // A resubmission keeps the engagement and its findings; the verifier then
                     // marks what the new version corrects.
                     if old.statement.is_some() {
-                        return Err(VerificationError::WrongState(format!("report {report:?} already has a statement")));
+                        return Err(VerificationError::WrongState(format!(
+                            "report {report:?} already has a statement"
+                        )));
                     }
-                    if (old.facility.as_str(), old.entity.as_str(), old.year) != (facility.as_str(), entity.as_str(), *year) {
-                        return invalid("a resubmission keeps the report's facility, entity and year");
+                    if (old.facility.as_str(), old.entity.as_str(), old.year)
+                        != (facility.as_str(), entity.as_str(), *year)
+                    {
+                        return invalid(
+                            "a resubmission keeps the report's facility, entity and year",
+                        );
                     }
                     rec.coi = old.coi.clone();
                     rec.assignment = old.assignment.clone();
@@ -406,49 +480,87 @@ impl VerificationState {
                 }
                 self.reports.insert(report.clone(), rec);
             }
-            AssessConflict { report, body, level, mitigation } => {
+            AssessConflict {
+                report,
+                body,
+                level,
+                mitigation,
+            } => {
                 regulator("assess conflicts of interest")?;
                 let r = self.report(report)?;
                 if !self.bodies.contains_key(body) {
-                    return Err(VerificationError::Unknown(format!("no verification body {body:?}")));
+                    return Err(VerificationError::Unknown(format!(
+                        "no verification body {body:?}"
+                    )));
                 }
                 if r.assignment.is_some() {
-                    return Err(VerificationError::WrongState("the conflict of interest is assessed before assignment".into()));
+                    return Err(VerificationError::WrongState(
+                        "the conflict of interest is assessed before assignment".into(),
+                    ));
                 }
-                if *level == CoiLevel::Medium && mitigation.as_deref().is_none_or(|m| m.trim().is_empty()) {
+                if *level == CoiLevel::Medium
+                    && mitigation.as_deref().is_none_or(|m| m.trim().is_empty())
+                {
                     return invalid("a medium conflict-of-interest rating needs a mitigation plan");
                 }
                 let r = self.reports.get_mut(report).expect("checked");
                 r.coi.retain(|(b, _, _)| b != body);
                 r.coi.push((body.clone(), *level, mitigation.clone()));
             }
-            AssignVerification { report, body, lead, team, sector_specialist, independent_reviewer } => {
+            AssignVerification {
+                report,
+                body,
+                lead,
+                team,
+                sector_specialist,
+                independent_reviewer,
+            } => {
                 let r = self.report(report)?;
                 if !ctx.actor_is_regulator {
                     // A body's own verifier may file the notice of verification services.
-                    let acts_for_body = self.verifiers.values().any(|v| v.user == ctx.actor_user && v.body == *body);
+                    let acts_for_body = self
+                        .verifiers
+                        .values()
+                        .any(|v| v.user == ctx.actor_user && v.body == *body);
                     if !acts_for_body {
-                        return Err(VerificationError::NotAuthorised("only a regulator or a verifier of the body may assign it".into()));
+                        return Err(VerificationError::NotAuthorised(
+                            "only a regulator or a verifier of the body may assign it".into(),
+                        ));
                     }
                 }
                 if r.assignment.is_some() {
-                    return Err(VerificationError::WrongState(format!("report {report:?} is already assigned")));
+                    return Err(VerificationError::WrongState(format!(
+                        "report {report:?} is already assigned"
+                    )));
                 }
-                let b = self.bodies.get(body).ok_or_else(|| VerificationError::Unknown(format!("no verification body {body:?}")))?;
+                let b = self.bodies.get(body).ok_or_else(|| {
+                    VerificationError::Unknown(format!("no verification body {body:?}"))
+                })?;
                 if b.accredited_until < ctx.today {
-                    return Err(VerificationError::Expired(format!("body {body:?}'s accreditation expired on {}", b.accredited_until)));
+                    return Err(VerificationError::Expired(format!(
+                        "body {body:?}'s accreditation expired on {}",
+                        b.accredited_until
+                    )));
                 }
                 match r.coi.iter().find(|(x, _, _)| x == body) {
-                    None => return Err(VerificationError::Conflict(format!("the conflict-of-interest potential of {body:?} for {report:?} has not been assessed (§95133(f))"))),
+                    None => {
+                        return Err(VerificationError::Conflict(format!(
+                            "the conflict-of-interest potential of {body:?} for {report:?} has not been assessed (§95133(f))"
+                        )));
+                    }
                     Some((_, CoiLevel::High, _)) if self.rules.high_coi_blocks => {
-                        return Err(VerificationError::Conflict(format!("{body:?} has a high conflict-of-interest potential for {report:?}")));
+                        return Err(VerificationError::Conflict(format!(
+                            "{body:?} has a high conflict-of-interest potential for {report:?}"
+                        )));
                     }
                     Some(_) => {}
                 }
                 // Rotation: consecutive years with this body, ending the year before.
                 let years = self.verified_years.get(&(r.facility.clone(), body.clone()));
                 let mut run = 0u16;
-                while years.is_some_and(|y| y.contains(&(r.year.saturating_sub(run + 1)))) && run < r.year {
+                while years.is_some_and(|y| y.contains(&(r.year.saturating_sub(run + 1))))
+                    && run < r.year
+                {
                     run += 1;
                 }
                 if run >= self.rules.max_consecutive_years {
@@ -458,7 +570,10 @@ impl VerificationState {
                     )));
                 }
                 let mut members: BTreeSet<&str> = BTreeSet::new();
-                for v in std::iter::once(lead).chain(team.iter()).chain(sector_specialist.iter()) {
+                for v in std::iter::once(lead)
+                    .chain(team.iter())
+                    .chain(sector_specialist.iter())
+                {
                     self.valid_verifier(v, body, &ctx.today)?;
                     members.insert(v);
                 }
@@ -470,10 +585,14 @@ impl VerificationState {
                     && self.rules.sectors_needing_specialist.contains(sector)
                 {
                     let ok = sector_specialist.as_ref().is_some_and(|s| {
-                        self.verifiers.get(s).is_some_and(|v| v.sectors.contains(sector))
+                        self.verifiers
+                            .get(s)
+                            .is_some_and(|v| v.sectors.contains(sector))
                     });
                     if !ok {
-                        return invalid(format!("sector {sector:?} needs a sector-specific verifier accredited for it, other than the independent reviewer (§95131(a)(1)-(2))"));
+                        return invalid(format!(
+                            "sector {sector:?} needs a sector-specific verifier accredited for it, other than the independent reviewer (§95131(a)(1)-(2))"
+                        ));
                     }
                 }
                 self.reports.get_mut(report).expect("checked").assignment = Some(Assignment {
@@ -492,49 +611,89 @@ impl VerificationState {
                 }
                 let mut f = finding.clone();
                 f.corrected = false;
-                self.reports.get_mut(report).expect("checked").findings.push(f);
+                self.reports
+                    .get_mut(report)
+                    .expect("checked")
+                    .findings
+                    .push(f);
             }
             CorrectFinding { report, finding } => {
                 let r = self.in_engagement(report, ctx)?;
                 if r.submissions < 2 {
-                    return Err(VerificationError::WrongState("a finding is corrected by a resubmitted report".into()));
+                    return Err(VerificationError::WrongState(
+                        "a finding is corrected by a resubmitted report".into(),
+                    ));
                 }
                 let r = self.reports.get_mut(report).expect("checked");
-                let f = r.findings.iter_mut().find(|f| f.id == *finding).ok_or_else(|| VerificationError::Unknown(format!("no finding {finding:?}")))?;
+                let f = r
+                    .findings
+                    .iter_mut()
+                    .find(|f| f.id == *finding)
+                    .ok_or_else(|| VerificationError::Unknown(format!("no finding {finding:?}")))?;
                 f.corrected = true;
                 r.reviewed = false; // the change needs review again
             }
             CompleteReview { report } => {
                 let r = self.report(report)?;
-                let a = r.assignment.as_ref().ok_or_else(|| VerificationError::WrongState(format!("report {report:?} has no verification team")))?;
-                let reviewer = self.verifiers.get(&a.independent_reviewer).expect("assigned verifiers exist");
+                let a = r.assignment.as_ref().ok_or_else(|| {
+                    VerificationError::WrongState(format!(
+                        "report {report:?} has no verification team"
+                    ))
+                })?;
+                let reviewer = self
+                    .verifiers
+                    .get(&a.independent_reviewer)
+                    .expect("assigned verifiers exist");
                 if reviewer.user != ctx.actor_user {
-                    return Err(VerificationError::NotAuthorised("only the assigned independent reviewer completes the review".into()));
+                    return Err(VerificationError::NotAuthorised(
+                        "only the assigned independent reviewer completes the review".into(),
+                    ));
                 }
                 if r.statement.is_some() {
-                    return Err(VerificationError::WrongState("the statement is already issued".into()));
+                    return Err(VerificationError::WrongState(
+                        "the statement is already issued".into(),
+                    ));
                 }
                 self.reports.get_mut(report).expect("checked").reviewed = true;
             }
             IssueStatement { report } => {
                 let r = self.report(report)?;
-                let a = r.assignment.as_ref().ok_or_else(|| VerificationError::WrongState(format!("report {report:?} has no verification team")))?;
-                if self.verifiers.get(&a.lead).is_none_or(|v| v.user != ctx.actor_user) {
-                    return Err(VerificationError::NotAuthorised("only the lead verifier issues the statement".into()));
+                let a = r.assignment.as_ref().ok_or_else(|| {
+                    VerificationError::WrongState(format!(
+                        "report {report:?} has no verification team"
+                    ))
+                })?;
+                if self
+                    .verifiers
+                    .get(&a.lead)
+                    .is_none_or(|v| v.user != ctx.actor_user)
+                {
+                    return Err(VerificationError::NotAuthorised(
+                        "only the lead verifier issues the statement".into(),
+                    ));
                 }
                 if r.statement.is_some() {
-                    return Err(VerificationError::WrongState("the statement is already issued".into()));
+                    return Err(VerificationError::WrongState(
+                        "the statement is already issued".into(),
+                    ));
                 }
                 if !r.reviewed {
-                    return Err(VerificationError::WrongState("the independent review is not complete".into()));
+                    return Err(VerificationError::WrongState(
+                        "the independent review is not complete".into(),
+                    ));
                 }
                 let assessment = self.assessment(report)?;
                 let body = a.body.clone();
                 let r = self.reports.get_mut(report).expect("checked");
                 r.statement = Some(assessment.statement);
                 let (facility, year) = (r.facility.clone(), r.year);
-                let verified = r.verified_covered_co2e_t().map(|d| d.normalize().to_string());
-                self.verified_years.entry((facility, body)).or_default().insert(year);
+                let verified = r
+                    .verified_covered_co2e_t()
+                    .map(|d| d.normalize().to_string());
+                self.verified_years
+                    .entry((facility, body))
+                    .or_default()
+                    .insert(year);
                 return Ok(VerificationEffect::StatementIssued {
                     report: report.clone(),
                     statement: assessment.statement,
@@ -549,13 +708,19 @@ impl VerificationState {
     fn in_engagement(&self, report: &str, ctx: &Ctx<'_>) -> R<&ReportRecord> {
         let r = self.report(report)?;
         if r.assignment.is_none() {
-            return Err(VerificationError::WrongState(format!("report {report:?} has no verification team")));
+            return Err(VerificationError::WrongState(format!(
+                "report {report:?} has no verification team"
+            )));
         }
         if self.team_member(r, ctx.actor_user).is_none() {
-            return Err(VerificationError::NotAuthorised(format!("the actor is not on the verification team of {report:?}")));
+            return Err(VerificationError::NotAuthorised(format!(
+                "the actor is not on the verification team of {report:?}"
+            )));
         }
         if r.statement.is_some() {
-            return Err(VerificationError::WrongState("the statement is already issued".into()));
+            return Err(VerificationError::WrongState(
+                "the statement is already issued".into(),
+            ));
         }
         Ok(r)
     }

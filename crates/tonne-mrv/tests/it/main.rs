@@ -1,6 +1,7 @@
 //! Integration tests of the MRV engine: golden vectors, properties, hostile inputs.
 
+mod cems;
 mod golden;
-mod verification;
 mod properties;
 mod report;
+mod verification;

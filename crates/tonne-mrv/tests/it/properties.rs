@@ -15,7 +15,12 @@ fn decimal() -> impl Strategy<Value = Decimal> {
 }
 
 fn gwp_set() -> impl Strategy<Value = GwpSet> {
-    prop_oneof![Just(GwpSet::Sar), Just(GwpSet::Ar4), Just(GwpSet::Ar5), Just(GwpSet::Ar6)]
+    prop_oneof![
+        Just(GwpSet::Sar),
+        Just(GwpSet::Ar4),
+        Just(GwpSet::Ar5),
+        Just(GwpSet::Ar6)
+    ]
 }
 
 proptest! {

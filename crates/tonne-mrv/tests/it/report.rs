@@ -39,12 +39,19 @@ fn scopes_and_thresholds() {
 #[test]
 fn every_error_is_listed_with_its_path() {
     let text = report("ca-mrr", "")
-        .replace(r#""kind": "unspecified", "mwh": 1000"#, r#""kind": "unspecified", "mwh": -1"#)
+        .replace(
+            r#""kind": "unspecified", "mwh": 1000"#,
+            r#""kind": "unspecified", "mwh": -1"#,
+        )
         .replace(r#""unit": "mmbtu""#, r#""unit": "furlong""#)
         .replace(r#""id": "I2""#, r#""id": "I1""#);
     let errs = compute(&parse_json(&text).unwrap()).unwrap_err();
     let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
-    assert_eq!(paths, ["units[0].fuels[0].unit", "imports[0].mwh", "imports[1].id"], "{errs:?}");
+    assert_eq!(
+        paths,
+        ["units[0].fuels[0].unit", "imports[0].mwh", "imports[1].id"],
+        "{errs:?}"
+    );
     let e = parse_json(r#"{"facility": {"id": "F", "name": "F"}, "program": "ca-mrr", "reporting_year": 2024, "units": [{"id": "B", "type": "boiler", "fuels": [{"fuel": "natural_gas", "method": "part98-tier1", "quantity": "abc", "unit": "scf"}]}]}"#).unwrap_err();
     assert_eq!(e.path, "units[0].fuels[0].quantity", "{e}");
 }
@@ -58,7 +65,10 @@ fn cems_units_report_part75_mass_and_c10_gases() {
         "cems": [{"id": "CT-1", "co2_short_tons": "1000", "heat_input_mmbtu": 17000, "fuel": "natural_gas"}]}"#;
     let r = compute(&parse_json(text).unwrap()).unwrap();
     let s = &r.sources[0];
-    assert_eq!((s.co2_t, s.ch4_t, s.n2o_t), (dec!(907.18474), dec!(0.017), dec!(0.0017)));
+    assert_eq!(
+        (s.co2_t, s.ch4_t, s.n2o_t),
+        (dec!(907.18474), dec!(0.017), dec!(0.0017))
+    );
     assert_eq!(s.co2e_t, dec!(908.11634));
     assert_eq!(s.tier.as_ref().unwrap().branch, "cems");
 }
