@@ -258,25 +258,8 @@ fn part98_fuel_amount(
     if q.unit == want {
         return Ok(q.value);
     }
-    let factor = q.unit.factor_to(want).expect("same dimension");
-    let v = q.value * factor;
-    trace.push(Step {
-        quantity: "fuel".into(),
-        equation: "unit conversion".into(),
-        formula: format!("Fuel[{want}] = Fuel[{}] × {}", q.unit, factor.normalize()),
-        form_mark: Mark::Verified,
-        inputs: vec![
-            Value::input("Fuel", q.value, q.unit.as_str()),
-            Value::factor(
-                "factor",
-                factor,
-                format!("{want}/{}", q.unit),
-                "NIST SP 811 (2008) Appendix B exact definitions",
-                Mark::Verified,
-            ),
-        ],
-        result: Value::input("Fuel", v, want.as_str()),
-    });
+    let v = q.to(want).expect("same dimension").value;
+    trace.push(conversion_step(q, want, v));
     Ok(v)
 }
 
