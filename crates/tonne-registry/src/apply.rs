@@ -1541,7 +1541,7 @@ impl State {
         // The jurisdiction whose regulator acts: the report's (or, on submission, the named
         // one); bodies and verifiers are registry-wide, so any regulator accredits them.
         let report_id = match vc {
-            V::RegisterBody { .. } | V::AccreditVerifier { .. } => None,
+            V::SetRules { .. } | V::RegisterBody { .. } | V::AccreditVerifier { .. } => None,
             V::SubmitReport { report, .. }
             | V::AssessConflict { report, .. }
             | V::AssignVerification { report, .. }
@@ -1622,6 +1622,7 @@ impl State {
         })?;
         self.verification = next;
         let key = match vc {
+            V::SetRules { .. } => ObjKey::Meta,
             V::RegisterBody { body, .. } => ObjKey::VerificationBody(body.clone()),
             V::AccreditVerifier { verifier, .. } => ObjKey::Verifier(verifier.clone()),
             _ => ObjKey::EmissionsReport(report_id.expect("report commands name a report")),

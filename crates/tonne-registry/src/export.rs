@@ -149,7 +149,7 @@ impl State {
             // An empty registry (no genesis yet) has no meta row: nothing was ever stored.
             ObjKey::Meta if self.admin.is_none() => return None,
             ObjKey::Meta => {
-                json!({"name": self.name, "admin": self.admin, "rules": self.rules, "seq": self.seq, "last_ts": self.last_ts})
+                json!({"name": self.name, "admin": self.admin, "rules": self.rules, "verification_rules": self.verification.rules, "seq": self.seq, "last_ts": self.last_ts})
             }
             ObjKey::Jurisdiction(c) => to(self.jurisdictions.get(c)?),
             ObjKey::Link(i) => to(self.links.get(*i)?),

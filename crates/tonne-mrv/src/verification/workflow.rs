@@ -49,6 +49,10 @@ pub struct VerificationRules {
     /// Sectors whose team needs a sector-specific verifier other than the independent
     /// reviewer (§95131(a)(1)–(2), VERIFIED "among others": extend as needed).
     pub sectors_needing_specialist: Vec<String>,
+    /// Materiality rules by programme id (`ca-mrr`, `mx-rene`, …), replacing the defaults of
+    /// reference/mrv.md §5.4 — threshold and aggregation are per-programme configuration.
+    #[serde(default)]
+    pub materiality: BTreeMap<String, MaterialityRule>,
 }
 
 impl Default for VerificationRules {
@@ -59,6 +63,7 @@ impl Default for VerificationRules {
             sectors_needing_specialist: ["electric_power_entity", "fuel_supplier", "co2_supplier"]
                 .map(String::from)
                 .to_vec(),
+            materiality: BTreeMap::new(),
         }
     }
 }
@@ -85,6 +90,9 @@ pub struct ReportedStream {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VerificationCommand {
+    /// Regulator or administrator: sets the verification rules (rotation, COI, specialists,
+    /// materiality per programme).
+    SetRules { rules: VerificationRules },
     /// Regulator: accredits a verification body.
     RegisterBody {
         body: String,
@@ -292,6 +300,9 @@ impl VerificationState {
 
     /// The programme's materiality rule.
     pub fn rule_for(&self, program: &str) -> MaterialityRule {
+        if let Some(r) = self.rules.materiality.get(program) {
+            return r.clone();
+        }
         let name = match program {
             "ca-mrr" => "carb",
             "mx-rene" => "rene",
@@ -344,6 +355,22 @@ impl VerificationState {
             }
         };
         match cmd {
+            SetRules { rules } => {
+                regulator("set verification rules")?;
+                if rules.max_consecutive_years == 0 {
+                    return invalid("max_consecutive_years must be at least 1");
+                }
+                for (program, r) in &rules.materiality {
+                    if r.materiality_pct <= Decimal::ZERO
+                        || r.materiality_pct > Decimal::ONE_HUNDRED
+                    {
+                        return invalid(format!(
+                            "materiality.{program}: materiality_pct must be in (0, 100]"
+                        ));
+                    }
+                }
+                self.rules = rules.clone();
+            }
             RegisterBody {
                 body,
                 name,

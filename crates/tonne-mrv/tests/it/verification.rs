@@ -398,3 +398,44 @@ fn expired_accreditation_and_bad_input_are_refused() {
     }
     assert_eq!(w.run("u-reporter", false, bad).unwrap_err().code(), 5001);
 }
+
+/// Materiality is per-programme configuration: at 10 % (net), the 6 % misstatement that is
+/// adverse under the 5 % default becomes a qualified positive statement.
+#[test]
+fn materiality_rule_is_configurable_by_the_regulator() {
+    use tonne_mrv::table::Mark;
+    use tonne_mrv::verification::materiality::{Aggregation, MaterialityRule};
+    use tonne_mrv::verification::workflow::VerificationRules;
+    let mut w = World::new();
+    let mut rules = VerificationRules::default();
+    rules.materiality.insert(
+        "ca-mrr".into(),
+        MaterialityRule {
+            name: "custom".into(),
+            materiality_pct: dec!(10),
+            aggregation: Aggregation::Net,
+            mark: Mark::Unverified,
+            source: "test".into(),
+        },
+    );
+    let set = C::SetRules { rules };
+    assert_eq!(
+        w.run("u-lead", false, set.clone()).unwrap_err().code(),
+        5003
+    );
+    w.reg(set);
+    w.engage("R", 2024);
+    w.run(
+        "u-member",
+        false,
+        C::RecordFinding {
+            report: "R".into(),
+            finding: misstatement("f1", dec!(6000)),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        w.s.assessment("R").unwrap().statement,
+        Statement::QualifiedPositive
+    );
+}
