@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use tonne_mrv::fuel::{CarbonContent, FuelRequest, GwpSelection, HeatingValue, Method, calculate};
 use tonne_mrv::gwp::Ar6Methane;
 use tonne_mrv::num::{json_number, parse_decimal};
-use tonne_mrv::{GwpSet, HeatingBasis, ProgramId, Quantity, Unit};
+use tonne_mrv::{GwpSet, HeatingBasis, Program, ProgramId, Quantity, Unit};
 
 #[derive(Subcommand)]
 pub enum MrvCmd {
@@ -25,6 +25,16 @@ pub enum MrvCmd {
         /// json or csv; by default from the file's extension.
         #[arg(long)]
         format: Option<String>,
+        /// A programme configuration (JSON, the shape `tonne mrv programs --json` prints) that
+        /// replaces the built-in programme of the same id.
+        #[arg(long)]
+        program_file: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The built-in programmes: GWP schedule by reporting year (with marks and sources),
+    /// thresholds, scope and methods.
+    Programs {
         #[arg(long)]
         json: bool,
     },
@@ -251,7 +261,28 @@ pub fn run(cmd: MrvCmd) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         MrvCmd::Cems(a) => crate::cems::run(a),
-        MrvCmd::Report { file, format, json } => report(&file, format.as_deref(), json),
+        MrvCmd::Report {
+            file,
+            format,
+            program_file,
+            json,
+        } => report(&file, format.as_deref(), program_file.as_deref(), json),
+        MrvCmd::Programs { json } => {
+            let all: Vec<Program> = ProgramId::ALL.into_iter().map(Program::builtin).collect();
+            if json {
+                println!("{}", serde_json::to_string_pretty(&all)?);
+            } else {
+                for p in &all {
+                    let sched: Vec<String> = p
+                        .gwp_schedule
+                        .iter()
+                        .map(|g| format!("{}+ {} ({})", g.first_year, g.set.as_str(), g.mark))
+                        .collect();
+                    println!("{:<8} {}: GWP {}", p.id.as_str(), p.name, sched.join(", "));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         MrvCmd::Submission {
             file,
             report,
@@ -340,8 +371,23 @@ fn progress_reader(file: std::fs::File) -> Box<dyn std::io::Read> {
     Box::new(pb.wrap_read(std::io::BufReader::new(file)))
 }
 
-fn report(file: &str, format: Option<&str>, json: bool) -> Result<ExitCode> {
+fn report(
+    file: &str,
+    format: Option<&str>,
+    program_file: Option<&str>,
+    json: bool,
+) -> Result<ExitCode> {
     use tonne_mrv::report::{self, ReportError};
+    let programs: Vec<Program> = match program_file {
+        None => Vec::new(),
+        Some(pf) => {
+            let text = std::fs::read_to_string(pf).map_err(|e| anyhow!("{pf}: {e}"))?;
+            let de = &mut serde_json::Deserializer::from_str(&text);
+            let p: Program = serde_path_to_error::deserialize(de)
+                .map_err(|e| anyhow!("{pf}: {}: {}", e.path(), e.inner()))?;
+            vec![p]
+        }
+    };
     let fmt = match format {
         Some(f) => f.to_owned(),
         None => std::path::Path::new(file)
@@ -358,13 +404,13 @@ fn report(file: &str, format: Option<&str>, json: bool) -> Result<ExitCode> {
                 .map_err(|e| anyhow!("{file}: {e}"))?;
             report::input::parse_json(&text)
                 .map_err(|e| vec![e])
-                .and_then(|input| report::compute(&input).map(|r| vec![r]))
+                .and_then(|input| report::compute_with(&input, &programs).map(|r| vec![r]))
         }
         "csv" => report::csv::read(progress_reader(f)).and_then(|(inputs, origins)| {
             let mut out = Vec::with_capacity(inputs.len());
             let mut errs = Vec::new();
             for (i, input) in inputs.iter().enumerate() {
-                match report::compute(input) {
+                match report::compute_with(input, &programs) {
                     Ok(r) => out.push(r),
                     Err(es) => errs.extend(es.iter().map(|e| {
                         let located = origins.locate(i, e);

@@ -543,3 +543,30 @@ fn verified_report_becomes_an_obligation_on_the_journal() {
         "body, three verifiers, submission, COI, assignment, finding, review, statement"
     );
 }
+
+/// Programmes are configuration: the built-in ones print as JSON, and a file of that shape
+/// replaces one for a report (here CA MRR's UNVERIFIED GWP set, switched to AR5).
+#[test]
+fn programme_configuration_replaces_the_built_in() {
+    let all = tonne(["mrv", "programs", "--json"]).json();
+    let mut ca = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == json!("ca-mrr"))
+        .unwrap()
+        .clone();
+    assert_eq!(ca["gwp_schedule"][0]["mark"], json!("UNVERIFIED"));
+    ca["gwp_schedule"][0]["set"] = json!("ar5");
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("ca.json");
+    std::fs::write(&f, ca.to_string()).unwrap();
+    let report = repo("docs/examples/report-cement.json");
+    let r = tonne(["mrv", "report", &report, "--program-file", p(&f), "--json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.json()["reports"][0]["gwp"]["set"], json!("ar5"));
+    std::fs::write(&f, "{\"id\": \"ca-mrr\"}").unwrap();
+    let r = tonne(["mrv", "report", &report, "--program-file", p(&f)]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("missing field"), "{}", r.stderr);
+}

@@ -165,6 +165,15 @@ where
 /// Validates and computes a report. On any error nothing is returned but the full list of
 /// errors, in input order.
 pub fn compute(input: &ReportInput) -> Result<FacilityReport, Vec<ReportError>> {
+    compute_with(input, &[])
+}
+
+/// As [`compute`], with programme configurations that replace the built-in ones of the same
+/// id (a jurisdiction's confirmed GWP schedule, thresholds, methods).
+pub fn compute_with(
+    input: &ReportInput,
+    programs: &[Program],
+) -> Result<FacilityReport, Vec<ReportError>> {
     let mut errs = Vec::new();
     if let Some(f) = &input.format
         && f != input::FORMAT
@@ -180,7 +189,13 @@ pub fn compute(input: &ReportInput) -> Result<FacilityReport, Vec<ReportError>> 
         }
     }
     let program_id = parse_enum::<ProgramId>("program", &input.program, &mut errs);
-    let program = program_id.map(Program::builtin);
+    let program = program_id.map(|id| {
+        programs
+            .iter()
+            .find(|p| p.id == id)
+            .cloned()
+            .unwrap_or_else(|| Program::builtin(id))
+    });
     let gwp = match (&input.gwp, &program) {
         (Some(g), _) => parse_enum::<GwpSet>("gwp", g, &mut errs)
             .map(|s| crate::gwp::choose(s, Ar6Methane::Combined, "report's gwp field".into())),
