@@ -168,9 +168,13 @@ pub struct ProcessInput {
 #[serde(deny_unknown_fields)]
 pub struct CemsInput {
     pub id: String,
-    /// Annual CO2 mass in Part 75 short tons.
-    #[serde(deserialize_with = "dnum")]
-    pub co2_short_tons: Decimal,
+    /// Annual CO2 mass in Part 75 short tons (`tonne mrv cems`, Part 75 equation) …
+    #[serde(default, deserialize_with = "dnum_opt")]
+    pub co2_short_tons: Option<Decimal>,
+    /// … or in metric tons by Part 98 Tier 4 (Equation C-6, `tonne mrv cems --equation
+    /// part98-c6`). Exactly one of the two.
+    #[serde(default, deserialize_with = "dnum_opt")]
+    pub co2_t: Option<Decimal>,
     /// Annual heat input, mmBtu.
     #[serde(deserialize_with = "dnum")]
     pub heat_input_mmbtu: Decimal,

@@ -741,14 +741,12 @@ fn cems_source(
     out: &mut Vec<SourceResult>,
     errs: &mut Vec<ReportError>,
 ) {
-    for (n, v) in [
-        ("co2_short_tons", c.co2_short_tons),
-        ("heat_input_mmbtu", c.heat_input_mmbtu),
-    ] {
-        if v < Decimal::ZERO {
-            errs.push(e(format!("{path}.{n}"), format!("{v} is negative")));
-            return;
-        }
+    if c.heat_input_mmbtu < Decimal::ZERO {
+        errs.push(e(
+            format!("{path}.heat_input_mmbtu"),
+            format!("{} is negative", c.heat_input_mmbtu),
+        ));
+        return;
     }
     let Some(fuel) = crate::factors::c1_fuel(&c.fuel) else {
         errs.push(e(
@@ -758,24 +756,58 @@ fn cems_source(
         return;
     };
     let c2 = crate::factors::c2_factor(&fuel.c2_category).expect("C-1 rows map to C-2 rows");
-    let co2 = c.co2_short_tons * SHORT_TON_T;
     let co2_name = if fuel.biomass { "biogenic_co2" } else { "co2" };
-    let conv = Step {
-        quantity: co2_name.into(),
-        equation: "40 CFR 98.33(a)(5) (Part 75 CO2 mass)".into(),
-        formula: "CO2[t] = CO2[short tons] × 0.90718474".into(),
-        form_mark: Mark::Verified,
-        inputs: vec![
-            Value::input("CO2", c.co2_short_tons, "short ton"),
-            Value::factor(
-                "factor",
-                SHORT_TON_T,
-                "t/short ton",
-                "NIST SP 811 (2,000 lb × 0.45359237 kg/lb)",
-                Mark::Verified,
-            ),
-        ],
-        result: Value::input(co2_name, co2, "t"),
+    let (co2, conv, method) = match (c.co2_short_tons, c.co2_t) {
+        (Some(st), None) if st >= Decimal::ZERO => {
+            let co2 = st * SHORT_TON_T;
+            let step = Step {
+                quantity: co2_name.into(),
+                equation: "40 CFR 98.33(a)(5) (Part 75 CO2 mass)".into(),
+                formula: "CO2[t] = CO2[short tons] × 0.90718474".into(),
+                form_mark: Mark::Verified,
+                inputs: vec![
+                    Value::input("CO2", st, "short ton"),
+                    Value::factor(
+                        "factor",
+                        SHORT_TON_T,
+                        "t/short ton",
+                        "NIST SP 811 (2,000 lb × 0.45359237 kg/lb)",
+                        Mark::Verified,
+                    ),
+                ],
+                result: Value::input(co2_name, co2, "t"),
+            };
+            (co2, step, "part75-cems")
+        }
+        (None, Some(t)) if t >= Decimal::ZERO => {
+            let step = Step {
+                quantity: co2_name.into(),
+                equation: "40 CFR 98.33(a)(4) Tier 4 (Equation C-6 hourly, summed)".into(),
+                formula:
+                    "CO2 = Σ_h 5.18e-7 × C_h × Q_h × t_h (tonne mrv cems --equation part98-c6)"
+                        .into(),
+                form_mark: Mark::Unverified,
+                inputs: vec![Value::input("CO2", t, "t")],
+                result: Value::input(co2_name, t, "t"),
+            };
+            (t, step, "part98-tier4")
+        }
+        (Some(_), Some(_)) | (None, None) => {
+            errs.push(e(
+                path,
+                "give exactly one of co2_short_tons (Part 75) and co2_t (Part 98 Tier 4)",
+            ));
+            return;
+        }
+        (Some(v), None) | (None, Some(v)) => {
+            let field = if c.co2_t.is_some() {
+                "co2_t"
+            } else {
+                "co2_short_tons"
+            };
+            errs.push(e(format!("{path}.{field}"), format!("{v} is negative")));
+            return;
+        }
     };
     // Equation C-10 (form UNVERIFIED): CH4 or N2O = 1e-3 × HI × EF.
     let c10 = |gas: &str, ef: Decimal| {
@@ -816,7 +848,7 @@ fn cems_source(
     out.push(SourceResult {
         id: c.id.clone(),
         unit: None,
-        method: "part75-cems".into(),
+        method: method.into(),
         fuel: Some(c.fuel.clone()),
         scope: SourceScope::Direct,
         covered: c.covered.unwrap_or(true),
@@ -828,7 +860,8 @@ fn cems_source(
         tier: Some(TierDecision {
             minimum: Tier::Tier4,
             branch: "cems",
-            reason: "CO2 measured by CEMS (Part 75 alternative, §98.33(a)(5))".into(),
+            reason: "CO2 measured by CEMS (Tier 4, or the Part 75 alternative of §98.33(a)(5))"
+                .into(),
         }),
         trace: vec![conv, ch4, n2o, step],
     });

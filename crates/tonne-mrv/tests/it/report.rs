@@ -72,3 +72,19 @@ fn cems_units_report_part75_mass_and_c10_gases() {
     assert_eq!(s.co2e_t, dec!(908.11634));
     assert_eq!(s.tier.as_ref().unwrap().branch, "cems");
 }
+
+#[test]
+fn cems_units_by_part98_tier4_and_the_one_of_two_rule() {
+    let one = |fields: &str| {
+        format!(
+            r#"{{"facility": {{"id": "F", "name": "F"}}, "program": "part98", "reporting_year": 2024,
+            "cems": [{{"id": "K", "heat_input_mmbtu": 0, "fuel": "bituminous_coal"{fields}}}]}}"#
+        )
+    };
+    let r = compute(&parse_json(&one(r#", "co2_t": "518.0""#)).unwrap()).unwrap();
+    assert_eq!((r.sources[0].co2_t, r.sources[0].method.as_str()), (dec!(518), "part98-tier4"));
+    for bad in [r#", "co2_t": 1, "co2_short_tons": 1"#, "", r#", "co2_t": -1"#] {
+        let errs = compute(&parse_json(&one(bad)).unwrap()).unwrap_err();
+        assert!(errs[0].path.starts_with("cems[0]"), "{errs:?}");
+    }
+}
