@@ -698,7 +698,7 @@ fn ipcc_fuel(req: &FuelRequest) -> Result<(GasMasses, Vec<Step>), FuelError> {
         if let Some(v) = over {
             return Ok(Value::input(
                 "EF",
-                positive(gas, v)?,
+                positive(if gas == "ch4" { "ch4_ef" } else { "n2o_ef" }, v)?,
                 format!("kg {}/TJ", gas.to_uppercase()),
             ));
         }
@@ -716,7 +716,7 @@ fn ipcc_fuel(req: &FuelRequest) -> Result<(GasMasses, Vec<Step>), FuelError> {
             .as_deref()
             .and_then(|c| factors::ipcc_non_co2(c, sector.as_str()))
             .ok_or_else(|| FuelError {
-                field: gas,
+                field: if gas == "ch4" { "ch4_ef" } else { "n2o_ef" },
                 what: format!(
                     "{} has no default {} factor in {}: give --{gas}-ef (kg/TJ)",
                     fuel.id,
