@@ -1606,8 +1606,8 @@ impl State {
             actor_represents: &represents,
             today,
         };
-        let mut next = self.verification.clone();
-        let effect = next.apply(vc, &ctx).map_err(|e| {
+        // The workflow checks everything before it mutates, so no copy is needed.
+        let effect = self.verification.apply(vc, &ctx).map_err(|e| {
             let code = match e {
                 VerificationError::Invalid(_) => Code::VerificationInvalid,
                 VerificationError::Unknown(_) => Code::VerificationUnknown,
@@ -1620,7 +1620,6 @@ impl State {
             debug_assert_eq!(code.number(), e.code());
             Rejection::new(code, e.to_string())
         })?;
-        self.verification = next;
         let key = match vc {
             V::SetRules { .. } => ObjKey::Meta,
             V::RegisterBody { body, .. } => ObjKey::VerificationBody(body.clone()),

@@ -83,8 +83,15 @@ impl World {
         cmd: C,
     ) -> Result<VerificationEffect, VerificationError> {
         let rep = |e: &str| e == "ENT-1" && user == "u-reporter";
-        self.s
-            .apply(&cmd, &ctx(user, regulator, "2025-06-01", &rep))
+        let before = self.s.clone();
+        let r = self
+            .s
+            .apply(&cmd, &ctx(user, regulator, "2025-06-01", &rep));
+        // A refused step changes nothing (the registry relies on it: no copy before applying).
+        if r.is_err() {
+            assert_eq!(self.s, before, "{cmd:?} was refused but changed the state");
+        }
+        r
     }
     fn reg(&mut self, cmd: C) {
         self.run("u-reg", true, cmd).unwrap();
