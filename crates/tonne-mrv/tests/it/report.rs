@@ -82,8 +82,15 @@ fn cems_units_by_part98_tier4_and_the_one_of_two_rule() {
         )
     };
     let r = compute(&parse_json(&one(r#", "co2_t": "518.0""#)).unwrap()).unwrap();
-    assert_eq!((r.sources[0].co2_t, r.sources[0].method.as_str()), (dec!(518), "part98-tier4"));
-    for bad in [r#", "co2_t": 1, "co2_short_tons": 1"#, "", r#", "co2_t": -1"#] {
+    assert_eq!(
+        (r.sources[0].co2_t, r.sources[0].method.as_str()),
+        (dec!(518), "part98-tier4")
+    );
+    for bad in [
+        r#", "co2_t": 1, "co2_short_tons": 1"#,
+        "",
+        r#", "co2_t": -1"#,
+    ] {
         let errs = compute(&parse_json(&one(bad)).unwrap()).unwrap_err();
         assert!(errs[0].path.starts_with("cems[0]"), "{errs:?}");
     }
