@@ -1,5 +1,6 @@
-//! `tonne mrv cems` (Part 75 CO2 mass from an hourly CEMS CSV, docs/cems.md) and
-//! `tonne bench cems` (Tonne against the pandas script `scripts/cems_pandas.py` on one file).
+//! `tonne mrv cems` (Part 75 CO2 mass, or Part 98 Tier 4 Equation C-6 CO2, from an hourly CEMS
+//! CSV, docs/cems.md) and `tonne bench cems` (Tonne against the pandas script
+//! `scripts/cems_pandas.py` on one file, Part 75).
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, ValueEnum};
@@ -9,10 +10,22 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
+use tonne_mrv::cems::fixed::Exact;
 use tonne_mrv::cems::generate::{GenSpec, generate};
 use tonne_mrv::cems::{
-    self, CemsError, Code, HourRecord, Params, Percentile, Plan, PmaRounding, Report, Unbracketed,
+    self, CemsError, Code, Equation, HourRecord, Params, Percentile, Plan, PmaRounding, Report,
+    Unbracketed,
 };
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EquationArg {
+    /// 40 CFR 75: K = 5.7e-7 short ton/scf/%; short tons and their exact metric tonnes.
+    #[value(name = "part75")]
+    Part75,
+    /// 40 CFR 98 subpart C Tier 4, Equation C-6: K = 5.18e-7 metric t/scf/%; metric tonnes.
+    #[value(name = "part98-c6")]
+    Part98C6,
+}
 
 #[derive(Clone, Copy, ValueEnum)]
 enum PercentileArg {
@@ -32,12 +45,18 @@ enum UnbracketedArg {
     MaxPotential,
 }
 
-/// Part 75 CO2 mass per unit from an hourly CSV (format: docs/cems.md).
+/// Part 75 CO2 mass (or Part 98 Tier 4 Equation C-6 CO2) per unit from an hourly CSV
+/// (format: docs/cems.md).
 #[derive(Args)]
 pub struct CemsArgs {
     file: String,
     #[arg(long)]
     json: bool,
+    /// Hourly mass equation: Part 75 (short tons, and metric tonnes by exact conversion) or
+    /// Part 98 Tier 4 Equation C-6 with its own constant (metric tonnes only). Missing-data
+    /// substitution is the Part 75 procedure in both.
+    #[arg(long, value_enum, default_value = "part75")]
+    equation: EquationArg,
     /// Monitoring plan CSV: unit_id and any of co2_basis, mpc_co2_pct, mpf_scfh. Units in the
     /// data but not in the plan are an error.
     #[arg(long)]
@@ -76,6 +95,10 @@ fn params(a: &CemsArgs) -> Result<Params> {
         None => None,
     };
     Ok(Params {
+        equation: match a.equation {
+            EquationArg::Part75 => Equation::Part75,
+            EquationArg::Part98C6 => Equation::Part98C6,
+        },
         percentile: match a.percentile {
             PercentileArg::NearestRank => Percentile::NearestRank,
             PercentileArg::Linear => Percentile::Linear,
@@ -148,9 +171,14 @@ fn run_hourly(a: &CemsArgs, f: File, params: &Params, path: &Path) -> Result<Exi
     let mut out = std::io::BufWriter::new(
         File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?,
     );
+    // The last column is the hour's mass in the equation's unit.
+    let mass_column = match params.equation {
+        Equation::Part75 => "short_tons",
+        Equation::Part98C6 => "metric_tonnes",
+    };
     let mut io_err = writeln!(
         out,
-        "unit_id,hour,line,op_time,co2_pct,co2_code,flow_scfh,flow_code,wet_factor,short_tons"
+        "unit_id,hour,line,op_time,co2_pct,co2_code,flow_scfh,flow_code,wet_factor,{mass_column}"
     )
     .err();
     let mut sink = |r: &HourRecord<'_>| {
@@ -167,7 +195,7 @@ fn run_hourly(a: &CemsArgs, f: File, params: &Params, path: &Path) -> Result<Exi
                 r.flow_scfh,
                 r.flow_code.as_str(),
                 r.wet_factor,
-                r.short_tons
+                r.mass
             )
             .err();
         }
@@ -190,40 +218,87 @@ fn run_hourly(a: &CemsArgs, f: File, params: &Params, path: &Path) -> Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
+/// A Part 75 figure rounded to 0.001 (empty under Equation C-6, which has none).
+fn short_tons_3(v: &Option<Exact>) -> String {
+    v.as_ref().map_or(String::new(), |v| v.round(3))
+}
+
 fn print_report(r: &Report, json: bool) -> Result<()> {
     if json {
         println!("{}", serde_json::to_string(r)?);
         return Ok(());
     }
-    println!(
-        "{:<12} {:>5} {:>7} {:>18} {:>18} {:>7} {:>7} {:>6} {:>6}",
-        "unit", "basis", "op h", "short tons", "metric t", "CO2 PMA", "flowPMA", "CO2 s", "flow s"
-    );
+    let part75 = r.parameters.equation == Equation::Part75;
     let pma =
         |m: &cems::report::MonitorReport| m.pma_percent.map_or("-".to_string(), |p| p.round(1));
-    for u in &r.units {
+    if part75 {
         println!(
             "{:<12} {:>5} {:>7} {:>18} {:>18} {:>7} {:>7} {:>6} {:>6}",
-            u.unit_id,
-            serde_json::to_value(u.co2_basis)?.as_str().unwrap_or(""),
-            u.operating_hours,
-            u.short_tons.round(3),
-            u.metric_tonnes.round(3),
-            pma(&u.co2),
-            pma(&u.flow),
-            u.co2.substituted_hours,
-            u.flow.substituted_hours
+            "unit",
+            "basis",
+            "op h",
+            "short tons",
+            "metric t",
+            "CO2 PMA",
+            "flowPMA",
+            "CO2 s",
+            "flow s"
+        );
+    } else {
+        println!(
+            "{:<12} {:>5} {:>7} {:>18} {:>7} {:>7} {:>6} {:>6}",
+            "unit", "basis", "op h", "metric t (C-6)", "CO2 PMA", "flowPMA", "CO2 s", "flow s"
         );
     }
+    for u in &r.units {
+        let basis = serde_json::to_value(u.co2_basis)?;
+        let basis = basis.as_str().unwrap_or("");
+        if part75 {
+            println!(
+                "{:<12} {:>5} {:>7} {:>18} {:>18} {:>7} {:>7} {:>6} {:>6}",
+                u.unit_id,
+                basis,
+                u.operating_hours,
+                short_tons_3(&u.short_tons),
+                u.metric_tonnes.round(3),
+                pma(&u.co2),
+                pma(&u.flow),
+                u.co2.substituted_hours,
+                u.flow.substituted_hours
+            );
+        } else {
+            println!(
+                "{:<12} {:>5} {:>7} {:>18} {:>7} {:>7} {:>6} {:>6}",
+                u.unit_id,
+                basis,
+                u.operating_hours,
+                u.metric_tonnes.round(3),
+                pma(&u.co2),
+                pma(&u.flow),
+                u.co2.substituted_hours,
+                u.flow.substituted_hours
+            );
+        }
+    }
     let t = &r.totals;
-    println!(
-        "\n{} units, {} rows, {} operating hours: {} short tons = {} t (rounded to 0.001; --json gives every digit)",
-        t.units,
-        t.rows,
-        t.operating_hours,
-        t.short_tons.round(3),
-        t.metric_tonnes.round(3)
-    );
+    if part75 {
+        println!(
+            "\n{} units, {} rows, {} operating hours: {} short tons = {} t (rounded to 0.001; --json gives every digit)",
+            t.units,
+            t.rows,
+            t.operating_hours,
+            short_tons_3(&t.short_tons),
+            t.metric_tonnes.round(3)
+        );
+    } else {
+        println!(
+            "\n{} units, {} rows, {} operating hours: {} t CO2 by Part 98 Equation C-6 (5.18e-7 metric t/scf/%; rounded to 0.001; --json gives every digit)",
+            t.units,
+            t.rows,
+            t.operating_hours,
+            t.metric_tonnes.round(3)
+        );
+    }
     for (name, s) in [
         ("CO2", &t.co2_substitutions),
         ("flow", &t.flow_substitutions),
@@ -285,12 +360,12 @@ fn tonne_summary(r: &Report) -> Value {
             let quarters: Vec<String> = u
                 .years
                 .iter()
-                .flat_map(|y| y.quarters.iter().map(|q| q.short_tons.round(3)))
+                .flat_map(|y| y.quarters.iter().map(|q| short_tons_3(&q.short_tons)))
                 .collect();
             (
                 u.unit_id.clone(),
                 json!({
-                    "short_tons": u.short_tons.round(3),
+                    "short_tons": short_tons_3(&u.short_tons),
                     "metric_tonnes": u.metric_tonnes.round(3),
                     "quarters_short_tons": quarters,
                     "co2": codes(&u.co2),

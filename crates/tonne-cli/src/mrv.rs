@@ -60,7 +60,8 @@ pub enum MrvCmd {
         #[arg(long)]
         sector: Option<String>,
     },
-    /// Part 75 CEMS: hourly CO2 mass with missing-data substitution, totals per unit.
+    /// CEMS: hourly CO2 mass with Part 75 missing-data substitution, totals per unit — Part 75
+    /// short tons and metric tonnes, or Part 98 Tier 4 (Equation C-6) metric tonnes.
     Cems(crate::cems::CemsArgs),
 }
 

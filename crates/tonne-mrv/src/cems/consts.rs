@@ -1,7 +1,9 @@
-//! Part 75 constants, each with its source and mark (reference/README.md), and the hourly
-//! equations in exact decimals for callers that have one hour in hand. The engine itself works
-//! in scaled integers (see `fixed`) with the same constants.
+//! Part 75 and Part 98 Equation C-6 constants, each with its source and mark
+//! (reference/README.md), and the hourly equations in exact decimals for callers that have one
+//! hour in hand. The engine itself works in scaled integers (see `fixed`) with the same
+//! constants.
 
+use super::Equation;
 use crate::table::Mark;
 use crate::trace::Value;
 use rust_decimal::Decimal;
@@ -22,8 +24,11 @@ pub const TONNES_PER_SHORT_TON_SOURCE: &str =
 
 /// Part 98 Equation C-6 (Tier 4), metric t/scf/% CO2: 5.18e-7. Form UNVERIFIED, constant
 /// DERIVED 44.01 / 849.5 / 100 / 1,000 = 5.1807e-7 (reference/mrv.md §1.2). Never used for
-/// Part 75 results: each programme keeps its own rounded constant (§7.1).
+/// Part 75 results, and C-6 results are never derived from Part 75 ones: each programme keeps
+/// its own rounded constant (§7.1).
 pub const C6_TONNE_PER_SCF_PCT: Decimal = Decimal::from_parts(518, 0, 0, false, 9);
+pub const C6_SOURCE: &str = "40 CFR 98 subpart C Equation C-6 (Tier 4; form UNVERIFIED) — reference/mrv.md §1.2, §7.1; DERIVED check 44.01/849.5/100/1000 = 5.1807e-7";
+pub const C6_MARK: Mark = Mark::Derived;
 
 /// §75.32(a), §75.31(b): the first 720 quality-assured monitor operating hours of a CO2
 /// monitor are the initial period; PMA is recorded after them (VERIFIED, reference §7.2).
@@ -65,33 +70,56 @@ pub fn part75_co2_short_tons_per_hour(
     }
 }
 
-/// Part 98 Tier 4 Equation C-6, metric t/h: `5.18e-7 × C × Q` (see [`C6_TONNE_PER_SCF_PCT`]).
-pub fn part98_c6_tonnes_per_hour(co2_pct: Decimal, flow_scfh: Decimal) -> Decimal {
-    C6_TONNE_PER_SCF_PCT * co2_pct * flow_scfh
+/// One hour of Part 98 Tier 4 CO2, metric tonnes: Equation C-6 `5.18e-7 × C × Q` (see
+/// [`C6_TONNE_PER_SCF_PCT`]), times Equation C-7's `(100 − %H2O)/100` when the CO2 is measured
+/// dry and the flow wet (reference §1.2: C-7 form UNVERIFIED; the same dry/wet rule as Part 75).
+/// Exact.
+pub fn part98_c6_tonnes_per_hour(
+    co2_pct: Decimal,
+    flow_scfh: Decimal,
+    dry_basis_h2o_pct: Option<Decimal>,
+) -> Decimal {
+    let wet = C6_TONNE_PER_SCF_PCT * co2_pct * flow_scfh;
+    match dry_basis_h2o_pct {
+        Some(h2o) => wet * (Decimal::ONE_HUNDRED - h2o) / Decimal::ONE_HUNDRED,
+        None => wet,
+    }
 }
 
-/// The constants a CEMS report rests on, as trace values with source and mark.
-pub fn constants() -> Vec<Value> {
-    vec![
-        Value::factor(
-            "K",
-            K_SHORT_TON_PER_SCF_PCT,
-            "short ton/scf/% CO2",
-            K_SOURCE,
-            K_MARK,
-        ),
-        Value::factor(
-            "tonnes_per_short_ton",
-            TONNES_PER_SHORT_TON,
-            "t/short ton",
-            TONNES_PER_SHORT_TON_SOURCE,
-            Mark::Verified,
-        ),
-    ]
+/// The constants a CEMS report under `equation` rests on, as trace values with source and
+/// mark: Part 75's K and the short-ton conversion, or C-6's constant alone (no conversion is
+/// applied to C-6 results).
+pub fn constants(equation: Equation) -> Vec<Value> {
+    match equation {
+        Equation::Part75 => vec![
+            Value::factor(
+                "K",
+                K_SHORT_TON_PER_SCF_PCT,
+                "short ton/scf/% CO2",
+                K_SOURCE,
+                K_MARK,
+            ),
+            Value::factor(
+                "tonnes_per_short_ton",
+                TONNES_PER_SHORT_TON,
+                "t/short ton",
+                TONNES_PER_SHORT_TON_SOURCE,
+                Mark::Verified,
+            ),
+        ],
+        Equation::Part98C6 => vec![Value::factor(
+            "K_C6",
+            C6_TONNE_PER_SCF_PCT,
+            "metric t/scf/% CO2",
+            C6_SOURCE,
+            C6_MARK,
+        )],
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixed::{K_C6_MANTISSA, K_PART75_MANTISSA, K_SCALE};
     use super::*;
     use rust_decimal_macros::dec;
 
@@ -99,6 +127,29 @@ mod tests {
     fn constants_are_what_they_say() {
         assert_eq!(K_SHORT_TON_PER_SCF_PCT, dec!(0.00000057));
         assert_eq!(C6_TONNE_PER_SCF_PCT, dec!(0.000000518));
+        // The engine's integer mantissas are the same constants.
+        assert_eq!(
+            Decimal::new(K_PART75_MANTISSA as i64, K_SCALE),
+            K_SHORT_TON_PER_SCF_PCT
+        );
+        assert_eq!(
+            Decimal::new(K_C6_MANTISSA as i64, K_SCALE),
+            C6_TONNE_PER_SCF_PCT
+        );
+        // 10 % × 100,000 scfh × 5.18e-7 = 0.518 t; × 1,000,000 scfh = 5.18 t; C-7 at 10 %
+        // moisture: × 0.9 = 4.662 t.
+        assert_eq!(
+            part98_c6_tonnes_per_hour(dec!(10), dec!(100000), None),
+            dec!(0.518)
+        );
+        assert_eq!(
+            part98_c6_tonnes_per_hour(dec!(10), dec!(1000000), None),
+            dec!(5.18)
+        );
+        assert_eq!(
+            part98_c6_tonnes_per_hour(dec!(10), dec!(1000000), Some(dec!(10))),
+            dec!(4.662)
+        );
         // 2,000 × 0.45359237 / 1,000
         assert_eq!(
             TONNES_PER_SHORT_TON,

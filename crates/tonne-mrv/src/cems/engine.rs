@@ -145,8 +145,12 @@ impl<'a> Worker<'a> {
                     })?),
                     None => None,
                 };
-                self.units
-                    .push(UnitState::new(&row, self.line, plan.as_ref()));
+                self.units.push(UnitState::new(
+                    &row,
+                    self.line,
+                    plan.as_ref(),
+                    self.params.equation,
+                ));
                 self.last_idx = self.units.len() - 1;
                 self.index.insert(row.unit.into(), self.last_idx);
             }
@@ -309,7 +313,8 @@ fn first_failure(fails: impl IntoIterator<Item = Failure>) -> Option<CemsError> 
         .map(|f| f.err)
 }
 
-/// Computes per-unit Part 75 CO2 mass from an hourly CSV (docs/cems.md), in parallel.
+/// Computes per-unit CO2 mass from an hourly CSV (docs/cems.md), in parallel, by
+/// `params.equation`: Part 75 (default) or Part 98 Equation C-6.
 /// `progress` gets the bytes read so far. On error nothing is returned but the error.
 pub fn compute<R: Read>(
     mut input: R,

@@ -22,17 +22,27 @@ pub const WET_FACTOR_ONE: u64 = 100_000;
 /// Operating time (fraction of the hour): at most 4 decimals, held at 10^-4.
 pub const OP_TIME_DP: u32 = 4;
 pub const OP_TIME_ONE: u32 = 10_000;
-/// K = 57 × 10^-8 short ton/scf/%.
-pub const K_MANTISSA: u64 = 57;
-pub const K_SCALE: u32 = 8;
-/// Scale of an hourly mass in short tons: K × C × Q × W × t.
+/// Both equations' K at one scale, 10^-9 per scf per % CO2, so that both share
+/// [`MASS_SCALE`]: Part 75 K = 5.7e-7 short ton = 570 × 10^-9 (`consts::K_SHORT_TON_PER_SCF_PCT`);
+/// Part 98 Equation C-6 K = 5.18e-7 metric t = 518 × 10^-9 (`consts::C6_TONNE_PER_SCF_PCT`).
+pub const K_SCALE: u32 = 9;
+pub const K_PART75_MANTISSA: u64 = 570;
+pub const K_C6_MANTISSA: u64 = 518;
+/// Scale of an hourly mass, K × C × Q × W × t: 10^-27 short ton (Part 75) or metric tonne
+/// (C-6).
 pub const MASS_SCALE: u32 = K_SCALE + CO2_SCALE + FLOW_SCALE + 5 + OP_TIME_DP;
 /// 0.90718474 = 90,718,474 × 10^-8 (see `consts::TONNES_PER_SHORT_TON`).
 pub const TONNES_PER_SHORT_TON_MANTISSA: u64 = 90_718_474;
 pub const TONNES_PER_SHORT_TON_SCALE: u32 = 8;
 
-/// Largest flow accepted: 10^10 scfh, far above any stack, so that an hour's mass fits u128
-/// with room for centuries of hours: 57 × 10^7 × 10^14 × 10^5 × 10^4 = 5.7e31 < 3.4e38.
+/// Largest flow accepted: 10^10 scfh, far above any stack. Bounds, with the larger K (570),
+/// CO2 ≤ 100 % = 10^7, W ≤ 10^5, t ≤ 10^4 and Q ≤ 10^14 at their scales:
+/// - K × C × W × t ≤ 570 × 10^7 × 10^5 × 10^4 = 5.7e18 < u64::MAX ≈ 1.8e19 (the engine
+///   multiplies these in u64, then by Q in u128);
+/// - one hour ≤ 5.7e18 × 10^14 = 5.7e32, so a quarter (≤ 2,208 h) ≤ 1.3e36 < u128::MAX ≈
+///   3.4e38 and cannot overflow;
+/// - a unit's total and the grand total are checked: at the maximum of everything they hold
+///   about 596,000 hours (68 years); at a large stack's 15 % × 10^8 scfh, about 4 × 10^8.
 pub const MAX_FLOW_SCFH: u64 = 10_000_000_000;
 
 /// Why a field is not a number of the expected form.
@@ -128,7 +138,8 @@ impl Exact {
             scale: self.scale + scale,
         }
     }
-    /// Short tons at [`MASS_SCALE`] to metric tonnes.
+    /// Short tons to metric tonnes (× 0.90718474, exact). For Part 75 results only: C-6 masses
+    /// are metric tonnes already.
     pub fn short_tons_to_tonnes(self) -> Self {
         self.times(TONNES_PER_SHORT_TON_MANTISSA, TONNES_PER_SHORT_TON_SCALE)
     }

@@ -2,6 +2,12 @@
 //! missing-data substitution, summed per unit by quarter and year, in Part 75 short tons and
 //! metric tonnes (reference/mrv.md §7). The input format is documented in docs/cems.md.
 //!
+//! The same engine computes 40 CFR 98 subpart C Tier 4 CO2 with Equation C-6's own constant
+//! ([`Equation::Part98C6`]): metric tonnes directly, never converted from Part 75 short tons
+//! (reference/mrv.md §7.1). Only the constant and the unit of the sums change; the input,
+//! validation, missing-data substitution, operating-time weighting, parallelism and exactness are
+//! the same code.
+//!
 //! - `consts`: the constants with their sources and marks; one-hour equations in decimals.
 //! - `fixed`, `hour`: exact scaled integers and hour stamps.
 //! - `input`: the CSV header, rows and the monitoring plan, validated with line and column.
@@ -145,9 +151,63 @@ pub enum Unbracketed {
     MaxPotential,
 }
 
-/// Engine parameters: the UNVERIFIED variants, the monitoring plan and parallelism.
+/// Which hourly CO2 mass equation, and so which constant and unit, the engine applies.
+///
+/// Both multiply the same hour's CO2 %, wet stack flow (scfh), moisture factor and operating
+/// fraction; they differ only in the constant: each programme's own rounding of the molar
+/// volume and unit conversion (reference/mrv.md §7.1: "tests must use each programme's own
+/// constant"), so a Part 75 total × 0.90718474 is not the C-6 total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum Equation {
+    /// 40 CFR 75 App. F: `E_h = 5.7e-7 × C × Q` short tons/h (see `consts::K_SHORT_TON_PER_SCF_PCT`),
+    /// reported in short tons and, converted exactly, in metric tonnes.
+    #[default]
+    #[serde(rename = "part75")]
+    Part75,
+    /// 40 CFR 98 subpart C Tier 4, Equation C-6: `CO2_h = 5.18e-7 × C × Q` metric t/h (see
+    /// `consts::C6_TONNE_PER_SCF_PCT`), with the Equation C-7 moisture correction; reported in
+    /// metric tonnes only.
+    ///
+    /// Missing hours are filled by the same Part 75 Subpart D procedures: Part 98 lets a unit
+    /// that monitors under Part 75 report CO2 by the Part 75 alternative (§98.33(a)(5)) and
+    /// splits out biogenic CO2 under §98.33(e) — reference/mrv.md §1.1 and §7.1 mark both
+    /// provisions' existence VERIFIED, but their details, including that Tier 4 missing data
+    /// for a Part 75 unit follow §75.31–§75.33, are UNVERIFIED there (Part 98's own missing-data
+    /// section is not in the reference). Biogenic CO2 (§98.33(e)) is not split out.
+    #[serde(rename = "part98-c6")]
+    Part98C6,
+}
+
+impl Equation {
+    /// The name used on the command line and in JSON (`part75`, `part98-c6`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Equation::Part75 => "part75",
+            Equation::Part98C6 => "part98-c6",
+        }
+    }
+    pub fn is_part75(&self) -> bool {
+        *self == Equation::Part75
+    }
+    /// K as a mantissa at 10^-[`fixed::K_SCALE`]: 570 (5.7e-7 short ton/scf/%) or 518
+    /// (5.18e-7 metric t/scf/%).
+    #[inline]
+    pub fn k_mantissa(self) -> u64 {
+        match self {
+            Equation::Part75 => fixed::K_PART75_MANTISSA,
+            Equation::Part98C6 => fixed::K_C6_MANTISSA,
+        }
+    }
+}
+
+/// Engine parameters: the equation, the UNVERIFIED variants, the monitoring plan and
+/// parallelism.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Params {
+    /// Part 75 (default) or Part 98 Equation C-6. Listed under `parameters` only when not the
+    /// default, so that Part 75 output is what it was before the C-6 mode existed.
+    #[serde(skip_serializing_if = "Equation::is_part75")]
+    pub equation: Equation,
     pub percentile: Percentile,
     pub pma_rounding: PmaRounding,
     pub unbracketed: Unbracketed,

@@ -3,14 +3,12 @@
 //! quarters as soon as both their CO2 and flow values are known, in hour order.
 
 use super::consts::THREE_YEARS_CLOCK_HOURS;
-use super::fixed::{
-    CO2_SCALE, Exact, FLOW_SCALE, K_MANTISSA, MASS_SCALE, OP_TIME_DP, WET_FACTOR_ONE,
-};
+use super::fixed::{CO2_SCALE, Exact, FLOW_SCALE, MASS_SCALE, OP_TIME_DP, WET_FACTOR_ONE};
 use super::hour::{ClockHour, Quarter, format_hour, quarter_of};
 use super::input::{Row, UnitPlan};
 use super::monitor::{self, Fill, Monitor, NeedsMaxPotential, Observed, Pre};
 use super::report::{HourRecord, HourSink, MonitorReport, UnitReport};
-use super::{Basis, CemsError, Code, Params};
+use super::{Basis, CemsError, Code, Equation, Params};
 use std::collections::VecDeque;
 
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +37,9 @@ struct Fixed<T> {
 #[derive(Debug)]
 pub(crate) struct UnitState {
     pub id: Box<str>,
+    equation: Equation,
+    /// `equation`'s K at 10^-`K_SCALE` (570 or 518).
+    k: u64,
     first_line: u64,
     last_line: u64,
     first_hour: ClockHour,
@@ -57,7 +58,12 @@ pub(crate) struct UnitState {
 }
 
 impl UnitState {
-    pub(crate) fn new(row: &Row<'_>, line: u64, plan: Option<&UnitPlan>) -> Self {
+    pub(crate) fn new(
+        row: &Row<'_>,
+        line: u64,
+        plan: Option<&UnitPlan>,
+        equation: Equation,
+    ) -> Self {
         let fixed = |p: Option<Option<u64>>, r: Option<u64>| match p {
             Some(v) => Fixed {
                 value: v,
@@ -70,6 +76,8 @@ impl UnitState {
         };
         Self {
             id: String::from_utf8_lossy(row.unit).into(),
+            equation,
+            k: equation.k_mantissa(),
             first_line: line,
             last_line: line,
             first_hour: row.hour,
@@ -276,14 +284,16 @@ impl UnitState {
         Ok(())
     }
 
-    /// E_h × t_h = K × C × Q × W × t, exact at 10^-MASS_SCALE short tons; into its quarter.
+    /// E_h × t_h = K × C × Q × W × t, exact at 10^-MASS_SCALE short tons (Part 75) or metric
+    /// tonnes (C-6: K × C × Q is Equation C-6, W Equation C-7); into its quarter.
     #[inline]
     fn add<S: HourSink>(&mut self, p: &Pending, sink: &mut S) -> Result<(), CemsError> {
         let (Slot::Known(c, cc), Slot::Known(q, qc)) = (p.co2, p.flow) else {
             unreachable!("only resolved hours are added")
         };
-        // ≤ 57 × 10^7 × 10^5 × 10^4 = 5.7e17 < u64::MAX; × Q ≤ 10^14 in u128.
-        let mass = (K_MANTISSA * c * p.wet * p.op_time as u64) as u128 * q as u128;
+        // ≤ 570 × 10^7 × 10^5 × 10^4 = 5.7e18 < u64::MAX; × Q ≤ 10^14 in u128
+        // (bounds: fixed::MAX_FLOW_SCFH).
+        let mass = (self.k * c * p.wet * p.op_time as u64) as u128 * q as u128;
         let idx = match self.cur {
             Some((qt, i)) if p.hour >= qt.start && p.hour < qt.end => (qt, i),
             _ => {
@@ -320,7 +330,8 @@ impl UnitState {
             flow_scfh: Exact::new(q as u128, FLOW_SCALE),
             flow_code: qc,
             wet_factor: Exact::new(p.wet as u128, 5),
-            short_tons: Exact::new(mass, MASS_SCALE),
+            mass: Exact::new(mass, MASS_SCALE),
+            equation: self.equation,
         });
         Ok(())
     }
@@ -344,7 +355,8 @@ impl UnitState {
         self.drain(sink)?;
         debug_assert!(self.pending.is_empty() && !self.co2.has_gap() && !self.flow.has_gap());
         // Years were opened in hour order; every quarter of a year present is listed.
-        Ok(UnitReport::new(
+        UnitReport::new(
+            self.equation,
             self.id.to_string(),
             self.basis.value.unwrap_or(Basis::Wet),
             (self.first_hour, self.last_hour),
@@ -354,6 +366,13 @@ impl UnitState {
             &self.years,
             MonitorReport::new(self.co2.counts, self.co2.pma_counts()),
             MonitorReport::new(self.flow.counts, self.flow.pma_counts()),
-        ))
+        )
+        .ok_or_else(|| {
+            self.err(
+                self.last_line,
+                None,
+                "the unit's total exceeds what Tonne can hold exactly",
+            )
+        })
     }
 }
