@@ -217,7 +217,7 @@ mod tests {
 
     #[test]
     fn shipped_tables_parse_and_are_consistent() {
-        assert_eq!(TABLE_C1.rows.len(), 19);
+        assert_eq!(TABLE_C1.rows.len(), 43);
         for f in &TABLE_C1.rows {
             assert!(
                 c2_factor(&f.c2_category).is_some(),
