@@ -16,6 +16,7 @@ use tonne_core::{AccountId, Timestamp};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod cems;
+mod market;
 mod mrv;
 
 const DEFAULT_DB: &str = "tonne.db";
@@ -86,6 +87,11 @@ enum Cmd {
     Mrv {
         #[command(subcommand)]
         what: mrv::MrvCmd,
+    },
+    /// Market operations: auction clearing, holding limits.
+    Market {
+        #[command(subcommand)]
+        what: market::MarketCmd,
     },
     /// Benchmarks (figures go to BENCHMARKS.md).
     Bench {
@@ -290,6 +296,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Cmd::Mrv { what } => mrv::run(what),
+        Cmd::Market { what } => market::run(what),
         Cmd::Bench {
             what: BenchCmd::Cems(a),
         } => cems::bench(a),

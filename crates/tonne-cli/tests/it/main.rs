@@ -9,5 +9,6 @@ mod as_of;
 mod concurrency;
 mod crash;
 mod demo;
+mod market;
 mod mrv;
 mod tamper;

@@ -1,0 +1,256 @@
+//! The auction's input files (docs/market.md): bids `bidder,price,quantity` and limits
+//! `bidder,purchase_limit,holding_headroom,bid_guarantee`. Every error names its line and
+//! column; prices are dollars with at most two decimals, read exactly into cents.
+
+use crate::auction::{Bid, LOT, Limits};
+use std::collections::BTreeMap;
+use std::io::Read;
+
+/// Bids one auction file may hold (a limit on everything).
+pub const MAX_BIDS: usize = 1_000_000;
+/// Largest price accepted, in cents ($1,000,000 per allowance).
+pub const MAX_PRICE_CENTS: u64 = 100_000_000;
+/// Largest bid guarantee, in dollars.
+pub const MAX_GUARANTEE_DOLLARS: u64 = 1_000_000_000_000;
+/// Largest quantity in one field, in allowances.
+pub const MAX_QUANTITY: u64 = 1_000_000_000_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}, line {line}{}: {message}", column.map(|c| format!(", column {c}")).unwrap_or_default())]
+pub struct InputError {
+    pub file: &'static str,
+    pub line: u64,
+    pub column: Option<&'static str>,
+    pub message: String,
+}
+
+/// Dollars with at most two decimals (`29.15`, `30`, `0.5`) into cents, up to `max_dollars`.
+/// No sign, no exponent: amounts are read exactly, never through floats.
+pub fn parse_amount(s: &str, max_dollars: u64) -> Result<u64, String> {
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || (s.contains('.') && !digits(frac)) {
+        return Err(format!("{s:?} is not an amount in dollars (e.g. 29.15)"));
+    }
+    if frac.len() > 2 {
+        return Err(format!(
+            "{s:?} has more than two decimals (amounts are in whole cents)"
+        ));
+    }
+    let w = whole
+        .parse::<u64>()
+        .ok()
+        .filter(|w| *w <= max_dollars)
+        .ok_or_else(|| format!("{s:?} is above ${max_dollars}"))?;
+    let f = match frac.len() {
+        0 => 0,
+        1 => frac.parse::<u64>().expect("a digit") * 10,
+        _ => frac.parse::<u64>().expect("digits"),
+    };
+    Ok(w * 100 + f)
+}
+
+/// A bid price or reserve price in dollars, into cents.
+pub fn parse_dollars(s: &str) -> Result<u64, String> {
+    parse_amount(s, MAX_PRICE_CENTS / 100)
+}
+
+/// A bid guarantee in dollars, into cents.
+fn parse_guarantee(s: &str) -> Result<u64, String> {
+    parse_amount(s, MAX_GUARANTEE_DOLLARS)
+}
+
+fn parse_count(s: &str) -> Result<u64, String> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("{s:?} is not a whole number of allowances"));
+    }
+    s.parse::<u64>()
+        .ok()
+        .filter(|v| *v <= MAX_QUANTITY)
+        .ok_or_else(|| format!("{s:?} is above {MAX_QUANTITY}"))
+}
+
+fn reader(input: impl Read) -> csv::Reader<impl Read> {
+    csv::ReaderBuilder::new()
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(input)
+}
+
+fn check_header(
+    file: &'static str,
+    rdr: &mut csv::Reader<impl Read>,
+    want: &[&str],
+) -> Result<(), InputError> {
+    let h = rdr.headers().map_err(|e| InputError {
+        file,
+        line: 1,
+        column: None,
+        message: e.to_string(),
+    })?;
+    let got: Vec<&str> = h.iter().collect();
+    if got != want {
+        return Err(InputError {
+            file,
+            line: 1,
+            column: None,
+            message: format!("header is {:?}; expected {}", got.join(","), want.join(",")),
+        });
+    }
+    Ok(())
+}
+
+fn rows(
+    file: &'static str,
+    rdr: &mut csv::Reader<impl Read>,
+    mut row: impl FnMut(u64, &csv::StringRecord) -> Result<(), InputError>,
+) -> Result<(), InputError> {
+    let mut rec = csv::StringRecord::new();
+    let mut n = 0usize;
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(e) => {
+                return Err(InputError {
+                    file,
+                    line: e.position().map_or(0, |p| p.line()),
+                    column: None,
+                    message: e.to_string(),
+                });
+            }
+        }
+        n += 1;
+        let line = rec.position().map_or(n as u64 + 1, |p| p.line());
+        if n > MAX_BIDS {
+            return Err(InputError {
+                file,
+                line,
+                column: None,
+                message: format!("more than {MAX_BIDS} rows"),
+            });
+        }
+        row(line, &rec)?;
+    }
+}
+
+/// Reads the bids file.
+pub fn read_bids(input: impl Read) -> Result<Vec<Bid>, InputError> {
+    const FILE: &str = "bids";
+    let mut rdr = reader(input);
+    check_header(FILE, &mut rdr, &["bidder", "price", "quantity"])?;
+    let mut out = Vec::new();
+    rows(FILE, &mut rdr, |line, rec| {
+        let err = |column, message: String| InputError {
+            file: FILE,
+            line,
+            column: Some(column),
+            message,
+        };
+        let bidder = rec.get(0).unwrap_or("");
+        if bidder.is_empty() || bidder.len() > 64 || bidder.chars().any(char::is_control) {
+            return Err(err(
+                "bidder",
+                "a bidder id of 1-64 printable characters is required".into(),
+            ));
+        }
+        let price_cents = parse_dollars(rec.get(1).unwrap_or("")).map_err(|m| err("price", m))?;
+        let quantity = parse_count(rec.get(2).unwrap_or("")).map_err(|m| err("quantity", m))?;
+        if quantity == 0 || !quantity.is_multiple_of(LOT) {
+            return Err(err(
+                "quantity",
+                format!(
+                    "{quantity} is not a positive multiple of {LOT} (bids are in lots of {LOT} allowances)"
+                ),
+            ));
+        }
+        out.push(Bid {
+            bidder: bidder.to_owned(),
+            price_cents,
+            quantity,
+        });
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Reads the limits file; an empty field means no limit of that kind.
+pub fn read_limits(input: impl Read) -> Result<BTreeMap<String, Limits>, InputError> {
+    const FILE: &str = "limits";
+    let mut rdr = reader(input);
+    check_header(
+        FILE,
+        &mut rdr,
+        &[
+            "bidder",
+            "purchase_limit",
+            "holding_headroom",
+            "bid_guarantee",
+        ],
+    )?;
+    let mut out = BTreeMap::new();
+    rows(FILE, &mut rdr, |line, rec| {
+        let err = |column, message: String| InputError {
+            file: FILE,
+            line,
+            column: Some(column),
+            message,
+        };
+        let bidder = rec.get(0).unwrap_or("");
+        if bidder.is_empty() {
+            return Err(err("bidder", "a bidder id is required".into()));
+        }
+        let opt = |i: usize, column: &'static str, f: fn(&str) -> Result<u64, String>| match rec
+            .get(i)
+            .unwrap_or("")
+        {
+            "" => Ok(None),
+            s => f(s).map(Some).map_err(|m| err(column, m)),
+        };
+        let limits = Limits {
+            purchase_limit: opt(1, "purchase_limit", parse_count)?,
+            holding_headroom: opt(2, "holding_headroom", parse_count)?,
+            bid_guarantee_cents: opt(3, "bid_guarantee", parse_guarantee)?,
+        };
+        if out.insert(bidder.to_owned(), limits).is_some() {
+            return Err(err("bidder", format!("{bidder} appears twice")));
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dollars() {
+        assert_eq!(parse_dollars("29.15"), Ok(2915));
+        assert_eq!(parse_dollars("30"), Ok(3000));
+        assert_eq!(parse_dollars("0.5"), Ok(50));
+        for bad in ["29.155", "-1", "1e3", "", ".5", "5.", "abc", "2000000"] {
+            assert!(parse_dollars(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn bad_rows_name_line_and_column() {
+        let e = read_bids("bidder,price,quantity\nA,30.00,1000\nB,30.001,1000\n".as_bytes())
+            .unwrap_err();
+        assert_eq!((e.line, e.column), (3, Some("price")), "{e}");
+        let e = read_bids("bidder,price,quantity\nA,30,1500\n".as_bytes()).unwrap_err();
+        assert_eq!((e.line, e.column), (2, Some("quantity")), "{e}");
+        assert!(
+            read_bids("bidder,qty,price\n".as_bytes())
+                .unwrap_err()
+                .to_string()
+                .contains("expected bidder,price,quantity")
+        );
+        let e = read_limits(
+            "bidder,purchase_limit,holding_headroom,bid_guarantee\nA,10,,5\nA,1,1,1\n".as_bytes(),
+        )
+        .unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+    }
+}

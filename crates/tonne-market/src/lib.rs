@@ -1,0 +1,5 @@
+//! Market operations as pure functions: auctions and holding-limit arithmetic
+//! (reference/cap-and-trade.md). Input files are parsed here from readers the caller opens.
+
+pub mod auction;
+pub mod csv_input;

@@ -1,0 +1,3 @@
+//! Integration tests of market operations.
+
+mod auction;
