@@ -35,6 +35,14 @@ pub enum MarketCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Validates a programme rules file (or prints a shipped example) as JSON.
+    Rules {
+        /// A rules file (format tonne-program-rules/1, docs/market.md).
+        file: Option<String>,
+        /// A shipped example instead: US-CA or CA-QC.
+        #[arg(long, conflicts_with = "file")]
+        jurisdiction: Option<String>,
+    },
     /// The holding limit for a (combined) annual budget: 1,875,000 + budget / 40 above
     /// 25 M allowances (QC-s.32), a configurable share at or below it; rounded down.
     HoldingLimit {
@@ -127,6 +135,23 @@ pub fn run(cmd: MarketCmd) -> Result<ExitCode> {
                     println!("  {b:<20} {q:>12}");
                 }
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        MarketCmd::Rules { file, jurisdiction } => {
+            let rules = match (file, jurisdiction) {
+                (Some(f), _) => {
+                    let text = std::fs::read_to_string(&f).map_err(|e| anyhow!("{f}: {e}"))?;
+                    tonne_market::rules::ProgramRules::parse(&text)
+                        .map_err(|e| anyhow!("{f}: {e}"))?
+                }
+                (None, Some(j)) => tonne_market::rules::builtin(&j).ok_or_else(|| {
+                    anyhow!("--jurisdiction {j:?}: shipped examples are US-CA and CA-QC")
+                })?,
+                (None, None) => {
+                    return Err(anyhow!("give a rules FILE or --jurisdiction US-CA|CA-QC"));
+                }
+            };
+            println!("{}", serde_json::to_string_pretty(&rules)?);
             Ok(ExitCode::SUCCESS)
         }
         MarketCmd::HoldingLimit {

@@ -3,3 +3,4 @@
 
 pub mod auction;
 pub mod csv_input;
+pub mod rules;

@@ -1,3 +1,4 @@
 //! Integration tests of market operations.
 
 mod auction;
+mod rules;
