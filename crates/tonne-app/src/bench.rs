@@ -83,19 +83,7 @@ pub struct BenchReport {
 }
 
 /// Deterministic generator (SplitMix64) so every run does the same work.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use tonne_core::rng::SplitMix64 as Rng;
 
 fn id<T>(f: fn(&str) -> Result<T, tonne_core::IdError>, s: &str) -> T {
     f(s).expect("bench ids are valid")
@@ -346,7 +334,7 @@ pub fn run(
     progress: &mut dyn FnMut(&str),
 ) -> Result<BenchReport, AppError> {
     let mut g = Gen::new();
-    let mut rng = Rng(0x7017E);
+    let mut rng = Rng::new(0x7017E);
     progress("one million serial ranges in memory");
     let (ranges_held, ranges_mb, in_memory_tps) = ranges_in_memory(cfg.ranges);
     let mut ledger = Ledger::open(open_store(url)?)?;

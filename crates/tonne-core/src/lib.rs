@@ -1,10 +1,12 @@
-//! Tonne's vocabulary. Pure: no I/O, no clock, no randomness — time is always passed in.
+//! Tonne's vocabulary. Pure: no I/O, no clock, no randomness — time and seeds are always
+//! passed in.
 
 pub mod calendar;
 pub mod id;
 pub mod instrument;
 pub mod limits;
 pub mod rangeset;
+pub mod rng;
 pub mod time;
 
 pub use calendar::Calendar;

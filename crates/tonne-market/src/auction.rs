@@ -63,24 +63,9 @@ pub struct Params {
     pub seed: u64,
 }
 
-/// SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number generators", 2014;
-/// the constants of Vigna's reference implementation): portable integer arithmetic, so the same
-/// seed draws the same numbers on every machine.
-#[derive(Debug, Clone)]
-pub struct SplitMix64(u64);
-
-impl SplitMix64 {
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
+/// The tie rule's generator: SplitMix64, portable integer arithmetic, so the same seed draws the
+/// same numbers on every machine.
+pub use tonne_core::rng::SplitMix64;
 
 /// What the screens did to one bidder, for the results summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -272,24 +272,7 @@ pub fn setup_market(accounts: usize, each: u64) -> Vec<String> {
 }
 
 /// SplitMix64: a tiny seeded generator so failures can be reproduced from the printed seed.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in lo..=hi.
-    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next_u64() % (hi - lo + 1)
-    }
-}
+pub use tonne_core::rng::SplitMix64 as Rng;
 
 /// Seed from `var` if set, else from the clock.
 pub fn seed_from_env(var: &str) -> u64 {

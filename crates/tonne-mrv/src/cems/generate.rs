@@ -33,25 +33,7 @@ pub const HEADER: &str =
     "unit_id,hour,op_time,co2_pct,flow_scfh,co2_basis,h2o_pct,mpc_co2_pct,mpf_scfh\n";
 
 /// SplitMix64: small, fast, and the same everywhere.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    /// Uniform in `lo..=hi`.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
-    /// True with probability `per_million` / 10^6.
-    fn chance(&mut self, per_million: u64) -> bool {
-        self.next() % 1_000_000 < per_million
-    }
-}
+use tonne_core::rng::SplitMix64 as Rng;
 
 fn put_fixed(out: &mut Vec<u8>, v: u64, dp: u32) {
     let p = 10u64.pow(dp);
@@ -112,7 +94,7 @@ pub fn generate<W: Write>(out: W, spec: &GenSpec) -> io::Result<GenStats> {
     let mut line = Vec::with_capacity(128);
     let mut buf = Vec::with_capacity(1 << 20);
     for u in 0..spec.units {
-        let mut rng = Rng(spec.seed ^ (u as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
+        let mut rng = Rng::new(spec.seed ^ (u as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03));
         let profile = u % 10;
         let missing_ppm = match profile {
             0..=5 => 15_000,
