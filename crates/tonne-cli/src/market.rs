@@ -35,6 +35,15 @@ pub enum MarketCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Output-based industrial allocation for one facility and year: initial allocation from
+    /// output two years earlier plus the true-up (REG-§95891; factors from the input file).
+    Allocation {
+        /// JSON: facility, year, activities (output, benchmark, assistance and cap adjustment
+        /// factors for t and t−2), initial_allocation_t_minus_2, rounding (down | half_up).
+        file: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Validates a programme rules file (or prints a shipped example) as JSON.
     Rules {
         /// A rules file (format tonne-program-rules/1, docs/market.md).
@@ -134,6 +143,24 @@ pub fn run(cmd: MarketCmd) -> Result<ExitCode> {
                 for (b, q) in &o.awards {
                     println!("  {b:<20} {q:>12}");
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        MarketCmd::Allocation { file, json } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| anyhow!("{file}: {e}"))?;
+            let de = &mut serde_json::Deserializer::from_str(&text);
+            let input: tonne_market::allocation::AllocationInput =
+                serde_path_to_error::deserialize(de)
+                    .map_err(|e| anyhow!("{file}: {}: {}", e.path(), e.inner()))?;
+            let a =
+                tonne_market::allocation::allocate(&input).map_err(|e| anyhow!("{file}: {e}"))?;
+            if json {
+                println!("{}", serde_json::to_string(&a)?);
+            } else {
+                println!(
+                    "{} {}: initial {} + true-up {} = {} allowances",
+                    a.facility, a.year, a.initial, a.true_up, a.total
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

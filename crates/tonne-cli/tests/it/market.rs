@@ -168,3 +168,33 @@ fn holding_limit_contract() {
         assert_eq!(r.json()["holding_limit"], json!(hl), "{budget}");
     }
 }
+
+#[test]
+fn allocation_from_the_documented_example() {
+    let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/examples/allocation.json");
+    let r = tonne(["market", "allocation", example.to_str().unwrap(), "--json"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let v = r.json();
+    assert_eq!(
+        (
+            v["initial"].clone(),
+            v["true_up"].clone(),
+            v["total"].clone()
+        ),
+        (json!(537950), json!(6180), json!(544130))
+    );
+    assert_eq!(v["initial_exact"], json!("537950"));
+    let dir = tempfile::tempdir().unwrap();
+    let bad = std::fs::read_to_string(&example)
+        .unwrap()
+        .replace("\"0.725\"", "\"1.5\"");
+    let f = file(dir.path(), "a.json", &bad);
+    let r = tonne(["market", "allocation", &f]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("activities[0].cap_adjustment_factor"),
+        "{}",
+        r.stderr
+    );
+}
