@@ -3,5 +3,6 @@
 
 pub mod allocation;
 pub mod auction;
+pub mod compliance;
 pub mod csv_input;
 pub mod rules;
