@@ -372,7 +372,7 @@ pub enum Command {
     },
     /// A step of MRV third-party verification (submit a report, accredit, assess conflicts,
     /// assign, findings, review, statement); see tonne-mrv's verification workflow.
-    Verification(tonne_mrv::verification::workflow::VerificationCommand),
+    Verification(Box<tonne_mrv::verification::workflow::VerificationCommand>),
     Surrender {
         obligation: ObligationId,
         account: AccountId,
