@@ -100,10 +100,39 @@ fn check_header(
     Ok(())
 }
 
+/// Where a row is, for its errors.
+struct At {
+    file: &'static str,
+    line: u64,
+}
+
+impl At {
+    fn err(&self, column: &'static str, message: impl Into<String>) -> InputError {
+        InputError {
+            file: self.file,
+            line: self.line,
+            column: Some(column),
+            message: message.into(),
+        }
+    }
+
+    /// The row's bidder id: 1-64 printable characters.
+    fn bidder<'r>(&self, rec: &'r csv::StringRecord) -> Result<&'r str, InputError> {
+        let b = rec.get(0).unwrap_or("");
+        if b.is_empty() || b.len() > 64 || b.chars().any(char::is_control) {
+            return Err(self.err(
+                "bidder",
+                "a bidder id of 1-64 printable characters is required",
+            ));
+        }
+        Ok(b)
+    }
+}
+
 fn rows(
     file: &'static str,
     rdr: &mut csv::Reader<impl Read>,
-    mut row: impl FnMut(u64, &csv::StringRecord) -> Result<(), InputError>,
+    mut row: impl FnMut(&At, &csv::StringRecord) -> Result<(), InputError>,
 ) -> Result<(), InputError> {
     let mut rec = csv::StringRecord::new();
     let mut n = 0usize;
@@ -130,7 +159,7 @@ fn rows(
                 message: format!("more than {MAX_BIDS} rows"),
             });
         }
-        row(line, &rec)?;
+        row(&At { file, line }, &rec)?;
     }
 }
 
@@ -140,20 +169,9 @@ pub fn read_bids(input: impl Read) -> Result<Vec<Bid>, InputError> {
     let mut rdr = reader(input);
     check_header(FILE, &mut rdr, &["bidder", "price", "quantity"])?;
     let mut out = Vec::new();
-    rows(FILE, &mut rdr, |line, rec| {
-        let err = |column, message: String| InputError {
-            file: FILE,
-            line,
-            column: Some(column),
-            message,
-        };
-        let bidder = rec.get(0).unwrap_or("");
-        if bidder.is_empty() || bidder.len() > 64 || bidder.chars().any(char::is_control) {
-            return Err(err(
-                "bidder",
-                "a bidder id of 1-64 printable characters is required".into(),
-            ));
-        }
+    rows(FILE, &mut rdr, |at, rec| {
+        let err = |column, message: String| at.err(column, message);
+        let bidder = at.bidder(rec)?;
         let price_cents = parse_dollars(rec.get(1).unwrap_or("")).map_err(|m| err("price", m))?;
         let quantity = parse_count(rec.get(2).unwrap_or("")).map_err(|m| err("quantity", m))?;
         if quantity == 0 || !quantity.is_multiple_of(LOT) {
@@ -189,17 +207,9 @@ pub fn read_limits(input: impl Read) -> Result<BTreeMap<String, Limits>, InputEr
         ],
     )?;
     let mut out = BTreeMap::new();
-    rows(FILE, &mut rdr, |line, rec| {
-        let err = |column, message: String| InputError {
-            file: FILE,
-            line,
-            column: Some(column),
-            message,
-        };
-        let bidder = rec.get(0).unwrap_or("");
-        if bidder.is_empty() {
-            return Err(err("bidder", "a bidder id is required".into()));
-        }
+    rows(FILE, &mut rdr, |at, rec| {
+        let err = |column, message: String| at.err(column, message);
+        let bidder = at.bidder(rec)?;
         let opt = |i: usize, column: &'static str, f: fn(&str) -> Result<u64, String>| match rec
             .get(i)
             .unwrap_or("")

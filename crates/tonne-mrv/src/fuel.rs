@@ -107,6 +107,17 @@ pub struct HeatingValue {
     pub per: Unit,
 }
 
+impl HeatingValue {
+    /// The value in mmBtu per `unit` of fuel: × (energy → mmBtu) ÷ (per → unit); `None` when
+    /// `unit` measures something other than `per`.
+    pub fn mmbtu_per(self, unit: Unit) -> Option<Decimal> {
+        Some(
+            self.value * self.energy.factor_to(Unit::Mmbtu).ok()?
+                / self.per.factor_to(unit).ok()?,
+        )
+    }
+}
+
 impl FromStr for HeatingValue {
     type Err = String;
     /// Parses the unit part `ENERGY/UNIT`, e.g. `mmbtu/gal`; the value is set separately.
@@ -205,7 +216,7 @@ fn positive(field: &'static str, v: Decimal) -> Result<Decimal, FuelError> {
 /// Computes one fuel's emissions.
 pub fn calculate(req: &FuelRequest) -> Result<Emissions, FuelError> {
     positive("quantity", req.quantity.value)?;
-    let gwp = resolve_gwp(&req.gwp, req.method)?;
+    let gwp = resolve_gwp(&req.gwp)?;
     let (masses, trace) = match req.method {
         Method::Part98Tier1 | Method::Part98Tier2 | Method::Part98Tier3 => part98_fuel(req)?,
         Method::Ipcc2006Tier1 => ipcc_fuel(req)?,
@@ -213,8 +224,7 @@ pub fn calculate(req: &FuelRequest) -> Result<Emissions, FuelError> {
     Ok(finish(masses, gwp, trace))
 }
 
-pub fn resolve_gwp(sel: &GwpSelection, method: Method) -> Result<GwpChoice, FuelError> {
-    let _ = method;
+pub fn resolve_gwp(sel: &GwpSelection) -> Result<GwpChoice, FuelError> {
     match sel {
         GwpSelection::Set(set, m) => Ok(crate::gwp::choose(*set, *m, "--gwp".into())),
         GwpSelection::Program(p, year) => Program::builtin(*p)
@@ -482,9 +492,7 @@ fn measured_hhv(h: HeatingValue, fuel: &C1Fuel) -> Result<Value, FuelError> {
             ),
         );
     }
-    // value [energy/per] → mmBtu/want: × (energy→mmBtu) ÷ (per→want).
-    let v = h.value * h.energy.factor_to(Unit::Mmbtu).expect("energy")
-        / h.per.factor_to(want).expect("same dimension");
+    let v = h.mmbtu_per(want).expect("same dimension, checked above");
     Ok(Value::input("HHV", v, format!("mmBtu/{want}")))
 }
 

@@ -14,7 +14,7 @@ use crate::num::ser_json_number;
 use crate::program::{Program, ProgramId, Scope};
 use crate::table::{Mark, TableMeta};
 use crate::tier::{self, Tier, TierDecision, TierFacts, TierRules};
-use crate::trace::{GasMasses, Step, Value, co2e};
+use crate::trace::{Emissions, GasMasses, Step, Value, finish};
 use crate::unit::{Dimension, HeatingBasis, Quantity, Unit};
 use input::{FuelLineInput, ReportInput, UnitInput};
 use rust_decimal::Decimal;
@@ -69,6 +69,58 @@ pub struct SourceResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tier: Option<TierDecision>,
     pub trace: Vec<Step>,
+}
+
+impl SourceResult {
+    /// A source from a calculation's result; unit, fuel and tier are set by the caller.
+    fn from_emissions(
+        id: String,
+        method: String,
+        scope: SourceScope,
+        covered: bool,
+        em: Emissions,
+    ) -> Self {
+        Self {
+            id,
+            unit: None,
+            method,
+            fuel: None,
+            scope,
+            covered,
+            co2_t: em.co2_t,
+            ch4_t: em.ch4_t,
+            n2o_t: em.n2o_t,
+            biogenic_co2_t: em.biogenic_co2_t,
+            co2e_t: em.co2e_t,
+            tier: None,
+            trace: em.trace,
+        }
+    }
+
+    /// A source known only in CO2e (imports, indirect emissions).
+    fn co2e_only(
+        id: String,
+        method: String,
+        scope: SourceScope,
+        covered: bool,
+        step: Step,
+    ) -> Self {
+        Self {
+            id,
+            unit: None,
+            method,
+            fuel: None,
+            scope,
+            covered,
+            co2_t: Decimal::ZERO,
+            ch4_t: Decimal::ZERO,
+            n2o_t: Decimal::ZERO,
+            biogenic_co2_t: Decimal::ZERO,
+            co2e_t: step.result.value,
+            tier: None,
+            trace: vec![step],
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -467,13 +519,10 @@ fn heat_input_mmbtu(r: &FuelRequest) -> Option<Decimal> {
         return q.to(Unit::Mmbtu).ok().map(|x| x.value);
     }
     let amount = q.to(f.state.part98_unit()).ok()?.value;
-    let hhv = match r.hhv {
-        Some(h) if h.per.dimension() == f.state.part98_unit().dimension() => {
-            h.value * h.energy.factor_to(Unit::Mmbtu).ok()?
-                / h.per.factor_to(f.state.part98_unit()).ok()?
-        }
-        _ => f.hhv,
-    };
+    let hhv = r
+        .hhv
+        .and_then(|h| h.mmbtu_per(f.state.part98_unit()))
+        .unwrap_or(f.hhv);
     Some(amount * hhv)
 }
 
@@ -576,19 +625,16 @@ fn combustion_unit(
         });
         match fuel::calculate(req) {
             Ok(em) => out.push(SourceResult {
-                id: format!("{}/{}", unit.id, req.fuel),
                 unit: Some(unit.id.clone()),
-                method: req.method.as_str().into(),
                 fuel: Some(req.fuel.clone()),
-                scope: SourceScope::Direct,
-                covered: l.covered.unwrap_or(true),
-                co2_t: em.co2_t,
-                ch4_t: em.ch4_t,
-                n2o_t: em.n2o_t,
-                biogenic_co2_t: em.biogenic_co2_t,
-                co2e_t: em.co2e_t,
                 tier: decision,
-                trace: em.trace,
+                ..SourceResult::from_emissions(
+                    format!("{}/{}", unit.id, req.fuel),
+                    req.method.as_str().into(),
+                    SourceScope::Direct,
+                    l.covered.unwrap_or(true),
+                    em,
+                )
             }),
             Err(x) => errs.push(e(format!("{fpath}.{}", x.field), x.what)),
         }
@@ -704,29 +750,17 @@ fn process_source(
             return;
         }
     };
-    let co2 = steps.last().expect("a step").result.value;
     let m = GasMasses {
-        co2_t: co2,
+        co2_t: steps.last().expect("a step").result.value,
         ..Default::default()
     };
-    let (co2e_t, step) = co2e(&m, gwp);
-    let mut trace = steps;
-    trace.push(step);
-    out.push(SourceResult {
-        id: p.id.clone(),
-        unit: None,
-        method: p.method.clone(),
-        fuel: None,
-        scope: SourceScope::Direct,
-        covered: p.covered.unwrap_or(true),
-        co2_t: co2,
-        ch4_t: Decimal::ZERO,
-        n2o_t: Decimal::ZERO,
-        biogenic_co2_t: Decimal::ZERO,
-        co2e_t,
-        tier: None,
-        trace,
-    });
+    out.push(SourceResult::from_emissions(
+        p.id.clone(),
+        p.method.clone(),
+        SourceScope::Direct,
+        p.covered.unwrap_or(true),
+        finish(m, gwp.clone(), steps),
+    ));
 }
 
 /// Part 75 short tons to metric tons: 2,000 lb × 0.45359237 kg/lb = 0.90718474 t, exact (NIST
@@ -844,26 +878,21 @@ fn cems_source(
     } else {
         m.co2_t = co2;
     }
-    let (co2e_t, step) = co2e(&m, gwp);
     out.push(SourceResult {
-        id: c.id.clone(),
-        unit: None,
-        method: method.into(),
         fuel: Some(c.fuel.clone()),
-        scope: SourceScope::Direct,
-        covered: c.covered.unwrap_or(true),
-        co2_t: m.co2_t,
-        ch4_t: m.ch4_t,
-        n2o_t: m.n2o_t,
-        biogenic_co2_t: m.biogenic_co2_t,
-        co2e_t,
         tier: Some(TierDecision {
             minimum: Tier::Tier4,
             branch: "cems",
             reason: "CO2 measured by CEMS (Tier 4, or the Part 75 alternative of §98.33(a)(5))"
                 .into(),
         }),
-        trace: vec![conv, ch4, n2o, step],
+        ..SourceResult::from_emissions(
+            c.id.clone(),
+            method.into(),
+            SourceScope::Direct,
+            c.covered.unwrap_or(true),
+            finish(m, gwp.clone(), vec![conv, ch4, n2o]),
+        )
     });
 }
 
@@ -908,21 +937,13 @@ fn import_source(
         }
     };
     let step = imports::import_co2e(&line, params);
-    out.push(SourceResult {
-        id: im.id.clone(),
-        unit: None,
-        method: format!("ca-mrr-import-{}", im.kind),
-        fuel: None,
-        scope: SourceScope::ImportedElectricity,
-        covered: im.covered.unwrap_or(true),
-        co2_t: Decimal::ZERO,
-        ch4_t: Decimal::ZERO,
-        n2o_t: Decimal::ZERO,
-        biogenic_co2_t: Decimal::ZERO,
-        co2e_t: step.result.value,
-        tier: None,
-        trace: vec![step],
-    });
+    out.push(SourceResult::co2e_only(
+        im.id.clone(),
+        format!("ca-mrr-import-{}", im.kind),
+        SourceScope::ImportedElectricity,
+        im.covered.unwrap_or(true),
+        step,
+    ));
 }
 
 fn indirect_source(
@@ -985,21 +1006,13 @@ fn indirect_source(
         ],
         result: Value::input("co2e", v, "t CO2e"),
     };
-    out.push(SourceResult {
-        id: ind.id.clone(),
-        unit: None,
-        method: ind.kind.clone(),
-        fuel: None,
-        scope: SourceScope::Indirect,
-        covered: false,
-        co2_t: Decimal::ZERO,
-        ch4_t: Decimal::ZERO,
-        n2o_t: Decimal::ZERO,
-        biogenic_co2_t: Decimal::ZERO,
-        co2e_t: v,
-        tier: None,
-        trace: vec![step],
-    });
+    out.push(SourceResult::co2e_only(
+        ind.id.clone(),
+        ind.kind.clone(),
+        SourceScope::Indirect,
+        false,
+        step,
+    ));
 }
 
 fn totals(sources: &[SourceResult], scope: Scope) -> Totals {
