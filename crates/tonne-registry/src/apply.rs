@@ -41,7 +41,7 @@ pub(crate) fn text(field: &str, s: &str) -> Result<(), Rejection> {
     Ok(())
 }
 
-fn quantity(field: &str, q: u64) -> Result<(), Rejection> {
+pub(crate) fn quantity(field: &str, q: u64) -> Result<(), Rejection> {
     if q == 0 || q > MAX_QUANTITY {
         return reject(
             Code::QuantityOutOfRange,
@@ -595,6 +595,7 @@ impl State {
                         quantity: *q,
                         surrendered: 0,
                         from_reports: from_reports.clone(),
+                        compliance: Default::default(),
                     },
                 );
                 self.groups.entry(group).or_default().obligations += q;
@@ -602,6 +603,11 @@ impl State {
                 Ok(vec![])
             }
             Command::Verification(vc) => self.verification_command(env, vc),
+            Command::SetComplianceRules { .. }
+            | Command::RegisterOffsetProject { .. }
+            | Command::SettleAuction { .. }
+            | Command::Sale { .. }
+            | Command::ComplianceEvent { .. } => self.market_command(env, cmd),
             Command::Surrender {
                 obligation,
                 account,
@@ -686,7 +692,7 @@ impl State {
             Rejection::new(Code::UnknownAccount, format!("account {id} does not exist"))
         })
     }
-    fn entity(&self, id: &tonne_core::EntityId) -> Result<&Entity, Rejection> {
+    pub(crate) fn entity(&self, id: &tonne_core::EntityId) -> Result<&Entity, Rejection> {
         self.entities.get(id).ok_or_else(|| {
             Rejection::new(Code::UnknownEntity, format!("entity {id} does not exist"))
         })
@@ -1273,7 +1279,7 @@ impl State {
                     ),
                 );
             }
-            if !self.linked(series.jurisdiction(), &ob.jurisdiction, env.ts) {
+            if !self.surrenderable(series, &ob.jurisdiction, env.ts) {
                 return reject(
                     Code::NotLinked,
                     format!(
@@ -1283,6 +1289,7 @@ impl State {
                 );
             }
         }
+        let counters = self.surrender_limits(obligation, &ob, &resolved)?;
         let q = total(&resolved);
         let outstanding = ob.quantity - ob.surrendered;
         if q > outstanding {
@@ -1292,11 +1299,12 @@ impl State {
             );
         }
         self.adjust_surrendered(obligation, q as i128);
+        self.add_surrender_counters(obligation, counters, 1);
         let from = Loc::Account(account.clone());
         Ok(self.move_reversibly(cmd, &resolved, &from, &Loc::Retired))
     }
 
-    fn adjust_surrendered(&mut self, obligation: &tonne_core::ObligationId, q: i128) {
+    pub(crate) fn adjust_surrendered(&mut self, obligation: &tonne_core::ObligationId, q: i128) {
         let ob = self.obligations.get_mut(obligation).expect("checked");
         ob.surrendered = (i128::from(ob.surrendered) + q) as u64;
         debug_assert!(ob.surrendered <= ob.quantity);
@@ -1476,6 +1484,15 @@ impl State {
         if let Command::Surrender { obligation, .. } = &*src.command {
             let q: u64 = back.iter().map(|m| m.range.len()).sum();
             self.adjust_surrendered(obligation, -(q as i128));
+            let mut resolved: Resolved = Vec::new();
+            for m in &back {
+                match resolved.iter_mut().find(|(s, _)| *s == m.series) {
+                    Some((_, rs)) => rs.push(m.range),
+                    None => resolved.push((m.series.clone(), vec![m.range])),
+                }
+            }
+            let counters = self.surrender_counters(&resolved);
+            self.add_surrender_counters(obligation, counters, -1);
         }
         self.reversible.set_reversed(seq);
         Ok(back.into_iter().map(Effect::Moved).collect())
@@ -1486,7 +1503,7 @@ fn same_pair(l: &Link, a: &JurisdictionCode, b: &JurisdictionCode) -> bool {
     (&l.a == a && &l.b == b) || (&l.a == b && &l.b == a)
 }
 
-fn vintage(y: u16) -> Result<(), Rejection> {
+pub(crate) fn vintage(y: u16) -> Result<(), Rejection> {
     if !(MIN_VINTAGE..=MAX_VINTAGE).contains(&y) {
         return reject(
             Code::InvalidField,

@@ -403,6 +403,45 @@ pub enum Command {
     },
     /// Expires overdue transfer requests and executes delayed transfers that are due.
     Tick {},
+    // Market operations (issue #4). New variants go at the end: the journal's encoding numbers
+    // variants by position.
+    /// A jurisdiction's compliance rules: offset limits, retirement order, untimely surrender,
+    /// treatment after a delink.
+    SetComplianceRules {
+        jurisdiction: JurisdictionCode,
+        rules: crate::market::ComplianceRules,
+    },
+    /// Attributes of an offset project that the usage limits ask about (REG-§95854(d)-(e)).
+    RegisterOffsetProject {
+        project: String,
+        jurisdiction: JurisdictionCode,
+        sector_based: bool,
+        direct_environmental_benefits: bool,
+    },
+    /// Delivers an auction's awards from auction holding accounts to the winners' holding
+    /// accounts at the settlement price, and records proceeds per jurisdiction and consignor.
+    SettleAuction {
+        auction: String,
+        price: Price,
+        deliveries: Vec<crate::market::AuctionDelivery>,
+    },
+    /// A reserve sale (REG-§95913) or price ceiling sale (REG-§95915) to a covered or opt-in
+    /// entity's compliance account.
+    Sale {
+        sale: String,
+        kind: crate::market::SaleKind,
+        price: Price,
+        from: AccountId,
+        to: AccountId,
+        legs: Vec<Leg>,
+    },
+    /// The compliance event of `obligations`: each entity's compliance account surrenders in the
+    /// retirement order within the offset limits; a shortfall creates the untimely-surrender
+    /// obligation (REG-§95857).
+    ComplianceEvent {
+        jurisdiction: JurisdictionCode,
+        obligations: Vec<ObligationId>,
+    },
 }
 
 impl Command {
@@ -441,6 +480,11 @@ impl Command {
             Self::Cancel { .. } => "cancel",
             Self::Reverse { .. } => "reverse",
             Self::Tick {} => "tick",
+            Self::SetComplianceRules { .. } => "set_compliance_rules",
+            Self::RegisterOffsetProject { .. } => "register_offset_project",
+            Self::SettleAuction { .. } => "settle_auction",
+            Self::Sale { .. } => "sale",
+            Self::ComplianceEvent { .. } => "compliance_event",
         }
     }
 }

@@ -51,4 +51,6 @@ pub enum Effect {
     },
     /// A verification workflow step (tonne-mrv), e.g. the statement issued for a report.
     Verification(tonne_mrv::verification::workflow::VerificationEffect),
+    /// An auction settled, a sale, a compliance event's finding (issue #4).
+    Market(crate::market::MarketEffect),
 }

@@ -137,6 +137,17 @@ impl State {
         keys.extend(v.bodies.keys().cloned().map(ObjKey::VerificationBody));
         keys.extend(v.verifiers.keys().cloned().map(ObjKey::Verifier));
         keys.extend(v.reports.keys().cloned().map(ObjKey::EmissionsReport));
+        let m = &self.market;
+        keys.extend(
+            m.compliance_rules
+                .keys()
+                .cloned()
+                .map(ObjKey::ComplianceRules),
+        );
+        keys.extend(m.offset_projects.keys().cloned().map(ObjKey::OffsetProject));
+        keys.extend(m.consigned.keys().cloned().map(ObjKey::Consignment));
+        keys.extend(m.auctions.keys().cloned().map(ObjKey::Auction));
+        keys.extend(m.sales.keys().cloned().map(ObjKey::Sale));
         keys
     }
 
@@ -162,6 +173,24 @@ impl State {
             ObjKey::VerificationBody(b) => to(self.verification.bodies.get(b)?),
             ObjKey::Verifier(v) => to(self.verification.verifiers.get(v)?),
             ObjKey::EmissionsReport(r) => to(self.verification.reports.get(r)?),
+            ObjKey::ComplianceRules(j) => to(self.market.compliance_rules.get(j)?),
+            ObjKey::OffsetProject(p) => to(self.market.offset_projects.get(p)?),
+            ObjKey::Consignment(a) => {
+                // Series keys are structs, so the JSON keys are their text form.
+                let by = self.market.consigned.get(a)?;
+                json!(
+                    by.iter()
+                        .map(|(c, s)| (
+                            c.to_string(),
+                            s.iter()
+                                .map(|(k, q)| (k.to_string(), *q))
+                                .collect::<std::collections::BTreeMap<_, _>>()
+                        ))
+                        .collect::<std::collections::BTreeMap<_, _>>()
+                )
+            }
+            ObjKey::Auction(a) => to(self.market.auctions.get(a)?),
+            ObjKey::Sale(s) => to(self.market.sales.get(s)?),
         };
         let (kind, id) = obj_id(key);
         Some(ObjectRow {
@@ -219,5 +248,10 @@ fn obj_id(key: &ObjKey) -> (String, String) {
         ObjKey::VerificationBody(b) => ("verification_body".into(), b.clone()),
         ObjKey::Verifier(v) => ("verifier".into(), v.clone()),
         ObjKey::EmissionsReport(r) => ("emissions_report".into(), r.clone()),
+        ObjKey::ComplianceRules(j) => ("compliance_rules".into(), j.to_string()),
+        ObjKey::OffsetProject(p) => ("offset_project".into(), p.clone()),
+        ObjKey::Consignment(a) => ("consignment".into(), a.to_string()),
+        ObjKey::Auction(a) => ("auction".into(), a.clone()),
+        ObjKey::Sale(s) => ("sale".into(), s.clone()),
     }
 }

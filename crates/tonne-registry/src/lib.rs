@@ -10,6 +10,8 @@ pub mod effect;
 pub mod export;
 pub mod holding_limit;
 pub mod journal;
+pub mod market;
+mod market_apply;
 pub mod rejection;
 pub mod rules;
 pub mod state;

@@ -155,6 +155,9 @@ pub struct Obligation {
     /// Verified reports the quantity was computed from.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub from_reports: Vec<String>,
+    /// Offset-limit counters, untimely-surrender terms and the compliance event's outcome.
+    #[serde(skip_serializing_if = "crate::market::ObligationCompliance::is_default")]
+    pub compliance: crate::market::ObligationCompliance,
 }
 
 /// Per corporate group: allowances by vintage in counted holding / compliance accounts, and the
@@ -219,6 +222,11 @@ pub enum ObjKey {
     VerificationBody(String),
     Verifier(String),
     EmissionsReport(String),
+    ComplianceRules(JurisdictionCode),
+    OffsetProject(String),
+    Consignment(AccountId),
+    Auction(String),
+    Sale(String),
 }
 
 /// What changed since tracking last started: object keys, and the (series, location) pairs whose
@@ -256,6 +264,8 @@ pub struct State {
     pub reversible: Reversible,
     /// MRV third-party verification: bodies, verifiers, submitted reports and statements.
     pub verification: tonne_mrv::verification::workflow::VerificationState,
+    /// Compliance rules, offset projects, consignments, auctions and sales.
+    pub market: crate::market::MarketState,
     pub(crate) changes: Option<Changes>,
 }
 

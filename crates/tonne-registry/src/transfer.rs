@@ -322,6 +322,7 @@ impl State {
             (tr.from.clone(), tr.to.clone())
         };
         let resolved = self.escrowed(id);
+        self.note_consignment(&from, &to, &resolved);
         let moves = self.move_all(&resolved, &Loc::Escrow(id.clone()), &Loc::Account(to));
         debug_assert!(self.transfers[id].escrow.is_empty());
         self.finish(id, TransferState::Executed);

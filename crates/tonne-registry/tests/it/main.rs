@@ -9,6 +9,7 @@ mod genesis;
 mod holding_limits;
 mod issuance;
 mod journal;
+mod market;
 mod model;
 mod reversal;
 mod transfers;
