@@ -5,6 +5,9 @@
 use crate::ledger::{AppError, Ledger, Outcome};
 use serde_json::{Value, json};
 use tonne_registry::Envelope;
+use tonne_registry::market::DelinkTreatment;
+
+mod auction;
 
 /// The demo's commands, in order, with whether each is expected to be accepted.
 pub fn script() -> Vec<(Envelope, bool)> {
@@ -65,6 +68,26 @@ pub fn script() -> Vec<(Envelope, bool)> {
             "Frank (Pacific Trading, alternate)",
             json!("participant"),
         ),
+        (
+            "marie",
+            "Marie (Marché Carbone, primary)",
+            json!("participant"),
+        ),
+        (
+            "marc",
+            "Marc (Marché Carbone, alternate)",
+            json!("participant"),
+        ),
+        (
+            "uma",
+            "Uma (Sierra Electric, primary)",
+            json!("participant"),
+        ),
+        (
+            "ulrich",
+            "Ulrich (Sierra Electric, alternate)",
+            json!("participant"),
+        ),
     ] {
         push(
             t0,
@@ -93,6 +116,19 @@ pub fn script() -> Vec<(Envelope, bool)> {
             t0,
             actor,
             json!({"set_budget": {"jurisdiction": jur, "year": year, "allowances": qty}}),
+            true,
+        );
+    }
+    // Compliance rules from the shipped program rules files (tonne-market data/us-ca.json and
+    // ca-qc.json): offset limits, retirement order, untimely surrender.
+    for (jur, actor) in [("US-CA", "carb-eo"), ("CA-QC", "qc-mel")] {
+        let rules = tonne_market::rules::builtin(jur).expect("shipped rules");
+        let reg =
+            tonne_market::compliance::registry_rules(&rules, DelinkTreatment::NotSurrenderable);
+        push(
+            t0,
+            actor,
+            json!({"set_compliance_rules": {"jurisdiction": jur, "rules": reg}}),
             true,
         );
     }
@@ -143,7 +179,43 @@ pub fn script() -> Vec<(Envelope, bool)> {
         ),
         true,
     );
+    // An electrical distribution utility: its allocation goes to a limited use holding account
+    // and is consigned to auction (REG-§95831, §95892).
+    push(
+        t1,
+        "carb-eo",
+        entity("CA4001", "US-CA", "Sierra Electric Utility", "covered"),
+        true,
+    );
+    push(
+        t1,
+        "qc-mel",
+        entity(
+            "QC3001",
+            "CA-QC",
+            "Marché Carbone Inc.",
+            "voluntarily_associated",
+        ),
+        true,
+    );
     for (a, e, t, who, p, alt) in [
+        ("QC3001-H", "QC3001", "holding", "qc-mel", "marie", "marc"),
+        (
+            "CA4001-L",
+            "CA4001",
+            "limited_use_holding",
+            "carb-eo",
+            "uma",
+            "ulrich",
+        ),
+        (
+            "CA4001-C",
+            "CA4001",
+            "compliance",
+            "carb-eo",
+            "uma",
+            "ulrich",
+        ),
         ("CA1001-H", "CA1001", "holding", "carb-eo", "alice", "bob"),
         (
             "CA1001-C",
@@ -216,13 +288,46 @@ pub fn script() -> Vec<(Envelope, bool)> {
         json!({"allocate": {"from": "CA-ISSUANCE", "to": "CA-AUCTION", "legs": leg("US-CA", 2026, 400_000)}}),
         true,
     );
-    let t4 = "2026-02-25T19:00:00Z";
     push(
-        t4,
-        "carb-eo",
-        json!({"execute_transfer": {"from": "CA-AUCTION", "to": "CA3001-H", "legs": leg("US-CA", 2026, 120_000), "reason": "February 2026 joint auction award (simulated)"}}),
+        t3,
+        "qc-mel",
+        json!({"allocate": {"from": "QC-ISSUANCE", "to": "QC-AUCTION", "legs": leg("CA-QC", 2026, 30_000)}}),
         true,
     );
+    push(
+        t3,
+        "carb-eo",
+        json!({"allocate": {"from": "CA-ISSUANCE", "to": "CA4001-L", "legs": leg("US-CA", 2026, 80_000)}}),
+        true,
+    );
+    push(
+        t3,
+        "carb-eo",
+        json!({"allocate": {"from": "CA-ISSUANCE", "to": "CA4001-C", "legs": leg("US-CA", 2025, 40_000)}}),
+        true,
+    );
+    // The utility consigns 50,000 to the auction: its representative proposes, the alternate
+    // confirms, the auction account's representative (the regulator) accepts.
+    push(
+        "2026-01-20T17:00:00Z",
+        "uma",
+        json!({"propose_transfer": {"transfer": "C-0001", "from": "CA4001-L", "to": "CA-AUCTION", "legs": leg("US-CA", 2026, 50_000), "transaction_type": "no_consideration"}}),
+        true,
+    );
+    push(
+        "2026-01-20T18:00:00Z",
+        "ulrich",
+        json!({"confirm_transfer": {"transfer": "C-0001"}}),
+        true,
+    );
+    push(
+        "2026-01-21T17:00:00Z",
+        "carb-eo",
+        json!({"accept_transfer": {"transfer": "C-0001"}}),
+        true,
+    );
+    // The February 2026 joint auction, cleared by tonne-market and settled in the registry.
+    push("2026-02-25T19:00:00Z", "admin", auction::settlement(), true);
     // A secondary-market sale from California to Québec through the full REG-§95921 flow.
     let t5 = "2026-03-02T18:00:00Z";
     push(
@@ -309,6 +414,12 @@ pub fn script() -> Vec<(Envelope, bool)> {
         json!({"record_obligation": {"obligation": "QC2001-CP5", "entity": "QC2001", "jurisdiction": "CA-QC", "label": "2024-2026 compliance period", "first_year": 2024, "last_year": 2026, "quantity": 150_000}}),
         true,
     );
+    push(
+        t7,
+        "carb-eo",
+        json!({"record_obligation": {"obligation": "CA4001-2025", "entity": "CA4001", "jurisdiction": "US-CA", "label": "2025 annual obligation", "first_year": 2025, "last_year": 2025, "quantity": 45_000}}),
+        true,
+    );
     // Vintage 2026 cannot meet a 2025 obligation (REG-§95856(b)(2)).
     push(
         t7,
@@ -333,6 +444,15 @@ pub fn script() -> Vec<(Envelope, bool)> {
         "2026-11-02T12:00:00Z",
         "scheduler",
         json!({"tick": {}}),
+        true,
+    );
+    // The compliance event after the 1 November deadline: the utility's compliance account is
+    // surrendered in the retirement order; its shortfall of 5,000 becomes an untimely
+    // obligation of 4 × 5,000 = 20,000 (REG-§95857(b)).
+    push(
+        "2026-11-02T18:00:00Z",
+        "carb-eo",
+        json!({"compliance_event": {"jurisdiction": "US-CA", "obligations": ["CA1001-2025", "CA4001-2025"]}}),
         true,
     );
     out
@@ -400,6 +520,8 @@ fn summary(ledger: &Ledger, rejected: Vec<Value>) -> Value {
         "accounts": accounts,
         "transfers": transfers,
         "obligations": obligations,
+        "auctions": crate::compliance_report::auctions(s).into_iter().map(|(id, r)| json!({"auction": id, "record": r})).collect::<Vec<_>>(),
+        "compliance_report": crate::compliance_report::compliance_report(s, None),
         "rejected_as_expected": rejected,
         "journal_head": {"seq": ledger.head().0, "hash": hex::encode(ledger.head().1)},
     })
@@ -480,6 +602,50 @@ pub fn render(v: &Value) -> String {
                 o["quantity"]
             ),
         );
+    }
+    line(&mut out, "\nAuctions".into());
+    for a in v["auctions"].as_array().into_iter().flatten() {
+        let r = &a["record"];
+        line(
+            &mut out,
+            format!(
+                "  {}: {} sold at {} minor units {}; proceeds by jurisdiction {}, to consignors {}",
+                a["auction"].as_str().unwrap_or(""),
+                r["sold"],
+                r["price"]["unit_price_minor"],
+                r["price"]["currency"].as_str().unwrap_or(""),
+                r["jurisdictions"],
+                r["consignors"]
+            ),
+        );
+    }
+    if let Ok(report) = serde_json::from_value::<Value>(v["compliance_report"].clone()) {
+        line(
+            &mut out,
+            "\nCompliance report (status A: met on time; B: shortfall)".into(),
+        );
+        for e in report["entities"].as_array().into_iter().flatten() {
+            for o in e["obligations"].as_array().into_iter().flatten() {
+                line(
+                    &mut out,
+                    format!(
+                        "  [{}] {} {}: {} of {} surrendered (allowances {}, offsets {}, reserve {}){}",
+                        o["status"].as_str().unwrap_or(""),
+                        e["entity"].as_str().unwrap_or(""),
+                        o["label"].as_str().unwrap_or(""),
+                        o["surrendered"],
+                        o["quantity"],
+                        o["allowances"],
+                        o["offsets"],
+                        o["reserve_and_ceiling"],
+                        o["untimely_obligation"]
+                            .as_str()
+                            .map(|u| format!(" → untimely obligation {u}"))
+                            .unwrap_or_default()
+                    ),
+                );
+            }
+        }
     }
     line(&mut out, "\nRefused, as a real registry would".into());
     for r in v["rejected_as_expected"].as_array().into_iter().flatten() {

@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod commands;
+pub mod compliance_report;
 pub mod demo;
 pub mod ledger;
 pub mod open;

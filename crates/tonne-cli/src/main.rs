@@ -18,6 +18,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod cems;
 mod market;
 mod mrv;
+mod report;
 
 const DEFAULT_DB: &str = "tonne.db";
 
@@ -92,6 +93,11 @@ enum Cmd {
     Market {
         #[command(subcommand)]
         what: market::MarketCmd,
+    },
+    /// Public market reports from a store: compliance report, auction results.
+    Report {
+        #[command(subcommand)]
+        what: report::ReportCmd,
     },
     /// Benchmarks (figures go to BENCHMARKS.md).
     Bench {
@@ -297,6 +303,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Cmd::Mrv { what } => mrv::run(what),
         Cmd::Market { what } => market::run(what),
+        Cmd::Report { what } => report::run(what),
         Cmd::Bench {
             what: BenchCmd::Cems(a),
         } => cems::bench(a),

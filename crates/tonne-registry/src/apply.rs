@@ -1480,6 +1480,7 @@ impl State {
         }
         for m in &back {
             self.move_range(&m.series, m.range, &m.from, &m.to);
+            self.unnote_consignment(m);
         }
         if let Command::Surrender { obligation, .. } = &*src.command {
             let q: u64 = back.iter().map(|m| m.range.len()).sum();

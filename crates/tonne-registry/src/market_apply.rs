@@ -183,6 +183,41 @@ impl State {
         self.touch(ObjKey::Consignment(to.clone()));
     }
 
+    /// A reversal moving serials from an auction holding account back to a limited use holding
+    /// account takes them out of that consignor's unsold consignment.
+    pub(crate) fn unnote_consignment(&mut self, m: &crate::effect::Move) {
+        let (Loc::Account(from), Loc::Account(to)) = (&m.from, &m.to) else {
+            return;
+        };
+        let (Some(src), Some(dst)) = (self.accounts.get(from), self.accounts.get(to)) else {
+            return;
+        };
+        if src.account_type != AccountType::AuctionHolding
+            || dst.account_type != AccountType::LimitedUseHolding
+        {
+            return;
+        }
+        let consignor = dst.entity.clone();
+        let Some(by) = self.market.consigned.get_mut(from) else {
+            return;
+        };
+        if let Some(per) = by.get_mut(&consignor)
+            && let Some(q) = per.get_mut(&m.series)
+        {
+            *q = q.saturating_sub(m.range.len());
+            if *q == 0 {
+                per.remove(&m.series);
+            }
+            if per.is_empty() {
+                by.remove(&consignor);
+            }
+        }
+        if by.is_empty() {
+            self.market.consigned.remove(from);
+        }
+        self.touch(ObjKey::Consignment(from.clone()));
+    }
+
     fn settle_auction(
         &mut self,
         env: &Envelope,
@@ -484,12 +519,7 @@ impl State {
 
     /// Whether instruments of `series` may be surrendered for an obligation of `jur` at `t`:
     /// linked now, or formerly linked when the rules keep such instruments surrenderable.
-    pub(crate) fn surrenderable(
-        &self,
-        series: &SeriesKey,
-        jur: &JurisdictionCode,
-        t: Timestamp,
-    ) -> bool {
+    pub fn surrenderable(&self, series: &SeriesKey, jur: &JurisdictionCode, t: Timestamp) -> bool {
         if self.linked(series.jurisdiction(), jur, t) {
             return true;
         }

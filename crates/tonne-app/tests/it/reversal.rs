@@ -77,9 +77,9 @@ fn executed_transfer_is_reversed_once() {
         rejected(&ledger.execute(&reverse("rv-4", "carb-eo", 99_999)).unwrap()),
         Code::NotReversible
     );
-    // Serials that have moved on cannot be pulled back: the demo's auction award (seq of the
-    // first execute_transfer) went partly to Québec since.
-    let award = first_seq_of(&mut ledger, "execute_transfer");
+    // Serials that have moved on cannot be pulled back: the demo's first allocation (to
+    // CalCement's holding account) went on to its compliance account and was surrendered.
+    let award = first_seq_of(&mut ledger, "allocate");
     assert_eq!(
         rejected(&ledger.execute(&reverse("rv-5", "carb-eo", award)).unwrap()),
         Code::SerialsNotHeld

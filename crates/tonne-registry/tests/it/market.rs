@@ -271,6 +271,20 @@ fn auction_settlement_delivers_and_records_proceeds() {
     let ce = EntityId::parse("ce-ca").unwrap();
     let auc = account(CA_AUC);
     assert_eq!(r.state.market.consigned[&auc][&ce][&series(ALW26)], 3_000);
+    // A reversed consignment leaves the consignment record with the serials.
+    r.ok(
+        REG_CA,
+        json!({ "allocate": { "from": CA_ISS, "to": CE1_L, "legs": [qty(ALW26, 10)] } }),
+    );
+    r.ok(ALICE, json!({ "propose_transfer": {
+        "transfer": "c2", "from": CE1_L, "to": CA_AUC, "legs": [qty(ALW26, 10)], "transaction_type": "no_consideration"
+    }}));
+    r.ok(BOB, json!({ "confirm_transfer": { "transfer": "c2" } }));
+    r.ok(REG_CA, json!({ "accept_transfer": { "transfer": "c2" } }));
+    assert_eq!(r.state.market.consigned[&auc][&ce][&series(ALW26)], 3_010);
+    let rev = r.reverse_cmd(r.state.seq);
+    r.ok(REG_CA, rev);
+    assert_eq!(r.state.market.consigned[&auc][&ce][&series(ALW26)], 3_000);
     // State-owned allowances in both auction accounts.
     r.ok(REG_CA, json!({ "execute_transfer": { "from": CA_ISS, "to": CA_AUC, "legs": [qty(ALW26, 5_000)], "reason": "auction supply" } }));
     r.give(QALW26, 0 + 2_000, QC_AUC);

@@ -1,0 +1,109 @@
+//! The demo's February 2026 joint auction: bids cleared by tonne-market's auction engine, the
+//! sold allowances taken consigned-first and then from each jurisdiction pro rata to what it
+//! offered, delivered to the winners by one `settle_auction` command.
+
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use tonne_market::auction::{Bid, Limits, Params, run};
+
+/// 2026 auction reserve price, USD cents (REG-§95911(c), published table: $25.87; tonne-market
+/// data/us-ca.json).
+fn reserve_cents() -> u64 {
+    tonne_market::rules::builtin("US-CA")
+        .and_then(|r| r.reserve_price(2026))
+        .expect("the shipped rules publish the 2026 reserve price")
+}
+
+/// Supply: (source account, series jurisdiction, consignor, allowances), consigned first.
+/// California offers 120,000 of the 400,000 state-owned allowances in its auction account; the
+/// rest stays there for later auctions.
+const SUPPLY: [(&str, &str, Option<&str>, u64); 3] = [
+    ("CA-AUCTION", "US-CA", Some("CA4001"), 50_000),
+    ("CA-AUCTION", "US-CA", None, 120_000),
+    ("QC-AUCTION", "CA-QC", None, 30_000),
+];
+
+/// Bidder (the entity's holding account) and its bids: (price in cents, allowances).
+const BIDS: [(&str, u64, u64); 4] = [
+    ("CA3001-H", 2_950, 120_000),
+    ("CA3001-H", 2_600, 50_000),
+    ("QC3001-H", 2_800, 80_000),
+    // Below the reserve price: set aside before anything else.
+    ("CA1001-H", 2_500, 20_000),
+];
+
+/// The `settle_auction` command of the cleared auction.
+pub fn settlement() -> Value {
+    let bids: Vec<Bid> = BIDS
+        .iter()
+        .map(|&(b, p, q)| Bid {
+            bidder: b.into(),
+            price_cents: p,
+            quantity: q,
+        })
+        .collect();
+    let supply: u64 = SUPPLY.iter().map(|s| s.3).sum();
+    let outcome = run(
+        &bids,
+        &BTreeMap::<String, Limits>::new(),
+        supply,
+        reserve_cents(),
+        Params {
+            seed: 20_260_225,
+            ..Params::default()
+        },
+    )
+    .expect("the demo's bids are valid");
+    let price = outcome
+        .settlement_price_cents
+        .expect("the demo auction sells");
+    // Consigned allowances sell first (REG-§95910(d)); the rest of what sold is split between
+    // the jurisdictions pro rata to what each offered (QC-s.52; here it all sells).
+    let consigned: u64 = SUPPLY.iter().filter(|s| s.2.is_some()).map(|s| s.3).sum();
+    let state_owned: u64 = supply - consigned;
+    let mut left_to_split = outcome.sold.saturating_sub(consigned);
+    let mut pools: Vec<(usize, u64)> = Vec::new();
+    let mut remaining_state = state_owned;
+    for (i, s) in SUPPLY.iter().enumerate() {
+        let take = if s.2.is_some() {
+            s.3.min(outcome.sold)
+        } else {
+            // Rounded down; the last jurisdiction takes the remainder so the total is kept.
+            let share = if remaining_state == s.3 {
+                left_to_split
+            } else {
+                (u128::from(outcome.sold.saturating_sub(consigned)) * u128::from(s.3)
+                    / u128::from(state_owned)) as u64
+            };
+            remaining_state -= s.3;
+            left_to_split -= share;
+            share
+        };
+        pools.push((i, take));
+    }
+    let mut deliveries = Vec::new();
+    let mut pool = pools.into_iter().filter(|p| p.1 > 0).peekable();
+    for (bidder, &won) in &outcome.awards {
+        let mut need = won;
+        while need > 0 {
+            let (i, avail) = pool.peek_mut().expect("sold = Σ awards");
+            let q = need.min(*avail);
+            let (from, jur, consignor, _) = SUPPLY[*i];
+            deliveries.push(json!({
+                "from": from, "to": bidder,
+                "series": {"jurisdiction": jur, "kind": "allowance", "vintage": 2026},
+                "quantity": q, "consignor": consignor
+            }));
+            *avail -= q;
+            need -= q;
+            if *avail == 0 {
+                pool.next();
+            }
+        }
+    }
+    json!({"settle_auction": {
+        "auction": "2026-02-joint-current",
+        "price": {"unit_price_minor": price, "currency": "USD"},
+        "deliveries": deliveries
+    }})
+}
