@@ -506,3 +506,83 @@ fn delinked_instruments_follow_the_rules() {
         }
     }
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn total_serials(r: &Reg) -> u64 {
+        r.state
+            .serial_sets()
+            .iter()
+            .map(|(_, _, set)| set.count())
+            .sum()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Whatever the compliance account holds: instruments are conserved, nothing is
+        /// surrendered beyond the obligation, offsets stay within the cap and its shares, no
+        /// allowance of a later vintage is taken, and the status and untimely obligation follow
+        /// from the shortfall.
+        #[test]
+        fn compliance_event_invariants(
+            quantity in 1u64..5_000,
+            last_year in 2025u16..=2026,
+            alw25 in 0u64..3_000,
+            alw26 in 0u64..3_000,
+            alw27 in 0u64..3_000,
+            off_debs in 0u64..500,
+            off_sector in 0u64..500,
+            debs in any::<bool>(),
+        ) {
+            let mut r = registry();
+            r.ok(REG_CA, ca_rules("not_surrenderable"));
+            r.ok(REG_CA, project("ACRE-JUR-1", true, debs));
+            r.ok(REG_CA, obligation("ob", last_year, last_year, quantity));
+            for (s, q) in [(ALW25, alw25), (ALW26, alw26), (ALW27, alw27), (OFF_DEBS, off_debs), (OFF_SECTOR, off_sector)] {
+                if q > 0 {
+                    r.give(s, q, CE1_C);
+                }
+            }
+            let before = total_serials(&r);
+            let held_27 = bal(&r.state, CE1_C, ALW27).0;
+            let effects = r.ok(
+                REG_CA,
+                json!({ "compliance_event": { "jurisdiction": CA, "obligations": ["ob"] } }),
+            );
+            prop_assert_eq!(total_serials(&r), before);
+            let o = ob(&r, "ob").clone();
+            prop_assert!(o.surrendered <= o.quantity);
+            let retired: u64 = effects
+                .iter()
+                .filter_map(|e| match e {
+                    Effect::Moved(m) => Some(m.range.len()),
+                    _ => None,
+                })
+                .sum();
+            prop_assert_eq!(retired, o.surrendered);
+            let rate = if last_year == 2026 { 600 } else { 400 };
+            let cap = quantity * rate / 10_000;
+            prop_assert!(o.compliance.offsets <= cap);
+            prop_assert!(o.compliance.sector_based <= cap / 2);
+            prop_assert!(o.compliance.non_debs <= cap / 2);
+            if last_year == 2025 {
+                prop_assert_eq!(bal(&r.state, CE1_C, ALW26).0, alw26);
+            }
+            prop_assert_eq!(bal(&r.state, CE1_C, ALW27).0, held_27);
+            let out = o.compliance.outcome.clone().unwrap();
+            prop_assert_eq!(out.shortfall, quantity - o.surrendered);
+            prop_assert_eq!(out.status == 'A', out.shortfall == 0);
+            match out.untimely {
+                None => prop_assert_eq!(out.shortfall, 0),
+                Some(u) => {
+                    let uo = &r.state.obligations[&u];
+                    prop_assert_eq!(uo.quantity, 4 * out.shortfall);
+                    prop_assert_eq!(uo.compliance.min_allowances, (3 * out.shortfall * 4).div_ceil(4));
+                }
+            }
+        }
+    }
+}
