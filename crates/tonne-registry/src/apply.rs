@@ -201,8 +201,12 @@ impl State {
             }
             Command::Link { a, b, effective } => {
                 self.require_admin(actor)?;
-                self.jurisdiction(a)?;
-                self.jurisdiction(b)?;
+                // A jurisdiction hosted by a peer registry can be linked with one hosted here.
+                for j in [a, b] {
+                    if self.cross.host_of(j).is_none() {
+                        self.jurisdiction(j)?;
+                    }
+                }
                 if a == b {
                     return reject(
                         Code::InvalidField,
@@ -608,6 +612,12 @@ impl State {
             | Command::SettleAuction { .. }
             | Command::Sale { .. }
             | Command::ComplianceEvent { .. } => self.market_command(env, cmd),
+            Command::AddPeer { .. }
+            | Command::CrossSend { .. }
+            | Command::CrossPost { .. }
+            | Command::CrossVoid { .. }
+            | Command::CrossReceive { .. }
+            | Command::CrossAccept { .. } => self.cross_command(env, cmd),
             Command::Surrender {
                 obligation,
                 account,
@@ -714,7 +724,7 @@ impl State {
             .account_jurisdiction(account)
             .expect("accounts belong to entities"))
     }
-    fn require_admin(&self, actor: &UserId) -> Result<(), Rejection> {
+    pub(crate) fn require_admin(&self, actor: &UserId) -> Result<(), Rejection> {
         match self.users.get(actor).map(|u| &u.role) {
             Some(UserRole::Admin) => Ok(()),
             _ => reject(
@@ -1111,16 +1121,16 @@ impl State {
                 );
             }
         }
-        self.check_holding_limit(from, to, resolved, t)
+        self.check_holding_limit(Some(from), to, resolved, t)
     }
 
     /// REG-§95920 / QC-s.32: the acquiring corporate group's current-vintage and future-vintage
     /// holdings after the move must stay within the limits computed from the combined budgets of
     /// the linked jurisdictions; allowances in compliance accounts up to the limited exemption
     /// are not counted (reference/cap-and-trade.md §3.1).
-    fn check_holding_limit(
+    pub(crate) fn check_holding_limit(
         &self,
-        from: &AccountId,
+        from: Option<&AccountId>,
         to: &AccountId,
         resolved: &Resolved,
         t: Timestamp,
@@ -1128,8 +1138,8 @@ impl State {
         let Some((group, to_compliance)) = self.counted_group(to) else {
             return Ok(());
         };
-        let from_same_group = self
-            .counted_group(from)
+        let from_same_group = from
+            .and_then(|f| self.counted_group(f))
             .filter(|(g, _)| *g == group)
             .map(|(_, c)| c);
         // Per vintage: change in (holding, compliance) allowances of the acquiring group.

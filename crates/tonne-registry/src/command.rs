@@ -442,6 +442,45 @@ pub enum Command {
         jurisdiction: JurisdictionCode,
         obligations: Vec<ObligationId>,
     },
+    /// Declares a sovereign peer registry and the jurisdictions it hosts (administrator).
+    AddPeer {
+        peer: String,
+        name: String,
+        jurisdictions: Vec<JurisdictionCode>,
+    },
+    /// Phase 1 on the sending registry: a representative sends serials to an account of a
+    /// peer registry; they are reserved until the peer answers.
+    CrossSend {
+        transfer: TransferId,
+        from: AccountId,
+        peer: String,
+        to: String,
+        legs: Vec<Leg>,
+    },
+    /// Phase 2 on the sending registry (link agent): the peer accepted; the serials are held
+    /// abroad from now on.
+    CrossPost {
+        transfer: TransferId,
+    },
+    /// The link agent ends a pending cross-registry transfer (rejected by the peer or timed
+    /// out): reserved serials return to the sender.
+    CrossVoid {
+        transfer: TransferId,
+        reason: String,
+    },
+    /// Phase 1 on the receiving registry (link agent): every acquisition check; recorded as
+    /// pending.
+    CrossReceive {
+        transfer: TransferId,
+        peer: String,
+        from: String,
+        to: AccountId,
+        moves: Vec<crate::cross::CrossMove>,
+    },
+    /// Phase 2 on the receiving registry (link agent): the serials arrive.
+    CrossAccept {
+        transfer: TransferId,
+    },
 }
 
 impl Command {
@@ -485,6 +524,12 @@ impl Command {
             Self::SettleAuction { .. } => "settle_auction",
             Self::Sale { .. } => "sale",
             Self::ComplianceEvent { .. } => "compliance_event",
+            Self::AddPeer { .. } => "add_peer",
+            Self::CrossSend { .. } => "cross_send",
+            Self::CrossPost { .. } => "cross_post",
+            Self::CrossVoid { .. } => "cross_void",
+            Self::CrossReceive { .. } => "cross_receive",
+            Self::CrossAccept { .. } => "cross_accept",
         }
     }
 }

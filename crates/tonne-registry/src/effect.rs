@@ -18,6 +18,10 @@ pub enum Loc {
     Retired,
     Cancelled,
     Invalidated,
+    /// Reserved for a cross-registry transfer to a peer registry until it is posted or voided.
+    Outbound(TransferId),
+    /// Held in a peer registry (sent there by a posted cross-registry transfer).
+    Peer(String),
 }
 
 impl fmt::Display for Loc {
@@ -29,6 +33,8 @@ impl fmt::Display for Loc {
             Self::Retired => f.write_str("retired"),
             Self::Cancelled => f.write_str("cancelled"),
             Self::Invalidated => f.write_str("invalidated"),
+            Self::Outbound(t) => write!(f, "outbound:{t}"),
+            Self::Peer(p) => write!(f, "peer:{p}"),
         }
     }
 }

@@ -71,6 +71,19 @@ impl State {
                     .map(|(s, set)| (s, Loc::Escrow(id.clone()), set)),
             );
         }
+        for (id, t) in &self.cross.transfers {
+            out.extend(
+                t.escrow
+                    .iter()
+                    .map(|(s, set)| (s, Loc::Outbound(id.clone()), set)),
+            );
+        }
+        for (peer, sets) in &self.cross.peer_held {
+            out.extend(
+                sets.iter()
+                    .map(|(s, set)| (s, Loc::Peer(peer.clone()), set)),
+            );
+        }
         for (map, loc) in [
             (&self.retired, Loc::Retired),
             (&self.cancelled, Loc::Cancelled),
@@ -148,6 +161,15 @@ impl State {
         keys.extend(m.consigned.keys().cloned().map(ObjKey::Consignment));
         keys.extend(m.auctions.keys().cloned().map(ObjKey::Auction));
         keys.extend(m.sales.keys().cloned().map(ObjKey::Sale));
+        keys.extend(self.cross.peers.keys().cloned().map(ObjKey::Peer));
+        keys.extend(
+            self.cross
+                .transfers
+                .keys()
+                .cloned()
+                .map(ObjKey::CrossTransfer),
+        );
+        keys.extend(self.cross.imported.keys().cloned().map(ObjKey::Imported));
         keys
     }
 
@@ -191,6 +213,9 @@ impl State {
             }
             ObjKey::Auction(a) => to(self.market.auctions.get(a)?),
             ObjKey::Sale(s) => to(self.market.sales.get(s)?),
+            ObjKey::Peer(p) => to(self.cross.peers.get(p)?),
+            ObjKey::CrossTransfer(t) => to(self.cross.transfers.get(t)?),
+            ObjKey::Imported(s) => json!({"ranges": self.cross.imported.get(s)?.to_text()}),
         };
         let (kind, id) = obj_id(key);
         Some(ObjectRow {
@@ -253,5 +278,8 @@ fn obj_id(key: &ObjKey) -> (String, String) {
         ObjKey::Consignment(a) => ("consignment".into(), a.to_string()),
         ObjKey::Auction(a) => ("auction".into(), a.clone()),
         ObjKey::Sale(s) => ("sale".into(), s.clone()),
+        ObjKey::Peer(p) => ("peer".into(), p.clone()),
+        ObjKey::CrossTransfer(t) => ("cross_transfer".into(), t.to_string()),
+        ObjKey::Imported(s) => ("imported".into(), s.to_string()),
     }
 }

@@ -6,6 +6,7 @@
 
 mod apply;
 pub mod command;
+pub mod cross;
 pub mod effect;
 pub mod export;
 pub mod holding_limit;

@@ -227,6 +227,9 @@ pub enum ObjKey {
     Consignment(AccountId),
     Auction(String),
     Sale(String),
+    Peer(String),
+    CrossTransfer(TransferId),
+    Imported(SeriesKey),
 }
 
 /// What changed since tracking last started: object keys, and the (series, location) pairs whose
@@ -266,6 +269,9 @@ pub struct State {
     pub verification: tonne_mrv::verification::workflow::VerificationState,
     /// Compliance rules, offset projects, consignments, auctions and sales.
     pub market: crate::market::MarketState,
+    /// Linkage with sovereign peer registries: peers, cross-registry transfers, serials held
+    /// abroad and serials imported.
+    pub cross: crate::cross::CrossState,
     pub(crate) changes: Option<Changes>,
 }
 
@@ -297,6 +303,8 @@ impl State {
             Loc::Retired => self.retired.get(series),
             Loc::Cancelled => self.cancelled.get(series),
             Loc::Invalidated => self.invalidated.get(series),
+            Loc::Outbound(t) => self.cross.transfers.get(t)?.escrow.get(series),
+            Loc::Peer(p) => self.cross.peer_held.get(p)?.get(series),
         }
     }
 
@@ -308,6 +316,15 @@ impl State {
             Loc::Retired => &mut self.retired,
             Loc::Cancelled => &mut self.cancelled,
             Loc::Invalidated => &mut self.invalidated,
+            Loc::Outbound(t) => {
+                &mut self
+                    .cross
+                    .transfers
+                    .get_mut(t)
+                    .expect("checked transfer")
+                    .escrow
+            }
+            Loc::Peer(p) => self.cross.peer_held.entry(p.clone()).or_default(),
         }
     }
 
@@ -316,6 +333,8 @@ impl State {
         match loc {
             Loc::Account(a) => Some(a),
             Loc::Escrow(t) => self.transfers.get(t).map(|t| &t.from),
+            // Serials on their way to a peer still count for the sending account.
+            Loc::Outbound(t) => self.cross.transfers.get(t).map(|t| &t.account),
             _ => None,
         }
     }
@@ -402,6 +421,20 @@ impl State {
             .or_default()
             .insert(range)
             .expect("a serial is in one place only");
+    }
+
+    /// Places serials arriving from a peer registry that this registry has never held (a
+    /// foreign series' first import) at `to`; the caller has recorded them as imported.
+    pub(crate) fn import_serials(&mut self, series: &SeriesKey, range: SerialRange, to: &Loc) {
+        if let Some(c) = &mut self.changes {
+            c.holdings.insert((series.clone(), to.clone()));
+        }
+        self.set_map_mut(to)
+            .entry(series.clone())
+            .or_default()
+            .insert(range)
+            .expect("checked: new serials");
+        self.count_allowances(series, range.len(), to, true);
     }
 
     fn count_allowances(&mut self, series: &SeriesKey, qty: u64, loc: &Loc, add: bool) {

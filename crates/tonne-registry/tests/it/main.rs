@@ -5,6 +5,7 @@ mod fixture;
 
 mod authority;
 mod compliance;
+mod cross;
 mod genesis;
 mod holding_limits;
 mod issuance;
