@@ -7,6 +7,7 @@ pub mod commands;
 pub mod compliance_report;
 pub mod demo;
 pub mod ledger;
+pub mod link;
 pub mod open;
 pub mod replay;
 pub mod statement;

@@ -16,6 +16,7 @@ use tonne_core::{AccountId, Timestamp};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod cems;
+mod link;
 mod market;
 mod mrv;
 mod report;
@@ -93,6 +94,11 @@ enum Cmd {
     Market {
         #[command(subcommand)]
         what: market::MarketCmd,
+    },
+    /// Linkage with a sovereign peer registry: serve its messages, send, reconcile.
+    Link {
+        #[command(subcommand)]
+        what: link::LinkCmd,
     },
     /// Public market reports from a store: compliance report, auction results.
     Report {
@@ -304,6 +310,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Mrv { what } => mrv::run(what),
         Cmd::Market { what } => market::run(what),
         Cmd::Report { what } => report::run(what),
+        Cmd::Link { what } => link::run(what),
         Cmd::Bench {
             what: BenchCmd::Cems(a),
         } => cems::bench(a),

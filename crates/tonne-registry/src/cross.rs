@@ -422,7 +422,12 @@ impl State {
                                 .insert(*r)
                                 .expect("checked: new serials");
                             self.touch(ObjKey::Imported(series.clone()));
-                            self.series.entry(series.clone()).or_insert(0);
+                            if !self.series.contains_key(series) {
+                                // A foreign series becomes known here: 0 issued, the rest
+                                // imported.
+                                self.series.insert(series.clone(), 0);
+                                self.touch(ObjKey::Series(series.clone()));
+                            }
                             self.import_serials(series, *r, &to);
                         }
                         effects.push(Effect::Moved(crate::effect::Move {

@@ -9,6 +9,7 @@ mod as_of;
 mod concurrency;
 mod crash;
 mod demo;
+mod link;
 mod market;
 mod mrv;
 mod tamper;
