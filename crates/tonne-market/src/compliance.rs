@@ -194,6 +194,59 @@ pub fn status(emissions_entered: bool, obligation: u64, surrendered_on_time: u64
     }
 }
 
+/// The registry's form of a jurisdiction's compliance rules (the `set_compliance_rules`
+/// command), from its program rules file: offset limits, retirement order, untimely surrender.
+/// Kinds the registry does not hold (early-reduction credits) are left out of the order.
+pub fn registry_rules(
+    rules: &ProgramRules,
+    after_delink: tonne_registry::market::DelinkTreatment,
+) -> tonne_registry::market::ComplianceRules {
+    use tonne_core::InstrumentKind as K;
+    let kind = |k: &str| match k {
+        "allowance" => Some(K::Allowance),
+        "offset_credit" => Some(K::OffsetCredit),
+        "reserve_allowance" => Some(K::ReserveAllowance),
+        "price_ceiling_unit" => Some(K::PriceCeilingUnit),
+        _ => None,
+    };
+    let c = &rules.compliance;
+    tonne_registry::market::ComplianceRules {
+        offset_limits: rules
+            .offset_limits
+            .iter()
+            .map(|o| tonne_registry::market::OffsetLimitRule {
+                first_year: o.first_year,
+                last_year: o.last_year,
+                limit_bp: o.limit_bp,
+                sector_based_share_bp: o.sector_based_share_bp,
+                non_debs_share_bp: o.non_debs_share_bp,
+            })
+            .collect(),
+        retirement_order: c
+            .retirement_order
+            .value
+            .iter()
+            .filter_map(|k| kind(k))
+            .collect(),
+        untimely_multiplier: c.untimely_multiplier.value,
+        untimely_allowance_share_bp: c.untimely_allowance_share_bp.value,
+        after_delink,
+        source: format!(
+            "{} program rules ({}): offset limits {}; retirement order {} ({}); untimely surrender {} ({})",
+            rules.jurisdiction,
+            rules.format,
+            rules
+                .offset_limits
+                .first()
+                .map_or("none", |o| o.source.as_str()),
+            c.retirement_order.source,
+            c.retirement_order.mark,
+            c.untimely_multiplier.source,
+            c.untimely_multiplier.mark
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,55 +321,3 @@ mod tests {
     }
 }
 
-/// The registry's form of a jurisdiction's compliance rules (the `set_compliance_rules`
-/// command), from its program rules file: offset limits, retirement order, untimely surrender.
-/// Kinds the registry does not hold (early-reduction credits) are left out of the order.
-pub fn registry_rules(
-    rules: &ProgramRules,
-    after_delink: tonne_registry::market::DelinkTreatment,
-) -> tonne_registry::market::ComplianceRules {
-    use tonne_core::InstrumentKind as K;
-    let kind = |k: &str| match k {
-        "allowance" => Some(K::Allowance),
-        "offset_credit" => Some(K::OffsetCredit),
-        "reserve_allowance" => Some(K::ReserveAllowance),
-        "price_ceiling_unit" => Some(K::PriceCeilingUnit),
-        _ => None,
-    };
-    let c = &rules.compliance;
-    tonne_registry::market::ComplianceRules {
-        offset_limits: rules
-            .offset_limits
-            .iter()
-            .map(|o| tonne_registry::market::OffsetLimitRule {
-                first_year: o.first_year,
-                last_year: o.last_year,
-                limit_bp: o.limit_bp,
-                sector_based_share_bp: o.sector_based_share_bp,
-                non_debs_share_bp: o.non_debs_share_bp,
-            })
-            .collect(),
-        retirement_order: c
-            .retirement_order
-            .value
-            .iter()
-            .filter_map(|k| kind(k))
-            .collect(),
-        untimely_multiplier: c.untimely_multiplier.value,
-        untimely_allowance_share_bp: c.untimely_allowance_share_bp.value,
-        after_delink,
-        source: format!(
-            "{} program rules ({}): offset limits {}; retirement order {} ({}); untimely surrender {} ({})",
-            rules.jurisdiction,
-            rules.format,
-            rules
-                .offset_limits
-                .first()
-                .map_or("none", |o| o.source.as_str()),
-            c.retirement_order.source,
-            c.retirement_order.mark,
-            c.untimely_multiplier.source,
-            c.untimely_multiplier.mark
-        ),
-    }
-}

@@ -287,7 +287,7 @@ fn auction_settlement_delivers_and_records_proceeds() {
     assert_eq!(r.state.market.consigned[&auc][&ce][&series(ALW26)], 3_000);
     // State-owned allowances in both auction accounts.
     r.ok(REG_CA, json!({ "execute_transfer": { "from": CA_ISS, "to": CA_AUC, "legs": [qty(ALW26, 5_000)], "reason": "auction supply" } }));
-    r.give(QALW26, 0 + 2_000, QC_AUC);
+    r.give(QALW26, 2_000, QC_AUC);
     let good = json!([
         delivery(CA_AUC, VAE_H, ALW26, 2_000, Some("ce-ca")),
         delivery(CA_AUC, VAE_H, ALW26, 1_000, None),
