@@ -68,6 +68,16 @@ pub struct CrossTransfer {
     pub escrow: BTreeMap<SeriesKey, RangeSet>,
 }
 
+impl CrossTransfer {
+    /// The serials of the transfer, as the state machine moves them.
+    pub(crate) fn resolved(&self) -> Resolved {
+        self.moves
+            .iter()
+            .map(|m| (m.series.clone(), m.ranges.clone()))
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CrossState {
     pub peers: BTreeMap<String, Peer>,
@@ -279,11 +289,7 @@ impl State {
                 self.require_link_agent(actor)?;
                 let x = self.pending(transfer, Direction::Outbound)?;
                 let peer = x.peer.clone();
-                let resolved: Resolved = x
-                    .moves
-                    .iter()
-                    .map(|m| (m.series.clone(), m.ranges.clone()))
-                    .collect();
+                let resolved = x.resolved();
                 let moves = self.move_all(
                     &resolved,
                     &Loc::Outbound(transfer.clone()),
@@ -307,11 +313,7 @@ impl State {
                 let mut effects = Vec::new();
                 if x.direction == Direction::Outbound {
                     let account = x.account.clone();
-                    let resolved: Resolved = x
-                        .moves
-                        .iter()
-                        .map(|m| (m.series.clone(), m.ranges.clone()))
-                        .collect();
+                    let resolved = x.resolved();
                     let moves = self.move_all(
                         &resolved,
                         &Loc::Outbound(transfer.clone()),
