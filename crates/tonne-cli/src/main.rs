@@ -150,6 +150,9 @@ enum BenchCmd {
     /// Part 75 CEMS: one year of hourly data for many units, Tonne against a pandas script on
     /// the same file. Scaled down when TONNE_BENCH_SCALE=ci.
     Cems(cems::BenchArgs),
+    /// Auction event: 1,000,000 bids from 1,000 bidders with limits and guarantees, current
+    /// and advance auctions cleared, split and summarised. Scaled down when TONNE_BENCH_SCALE=ci.
+    Auction(market::bench::AuctionBenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -314,6 +317,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Cmd::Bench {
             what: BenchCmd::Cems(a),
         } => cems::bench(a),
+        Cmd::Bench {
+            what: BenchCmd::Auction(a),
+        } => market::bench::run(a),
         Cmd::Bench {
             what:
                 BenchCmd::Ledger {

@@ -7,6 +7,9 @@ use std::process::ExitCode;
 use tonne_market::auction::{self, Params, TieUnit};
 use tonne_market::csv_input::{parse_dollars, read_bids, read_limits};
 
+pub mod bench;
+mod event;
+
 #[derive(Subcommand)]
 pub enum MarketCmd {
     /// Clears a sealed-bid, uniform-price auction: reserve price, limit and bid-guarantee
@@ -35,6 +38,11 @@ pub enum MarketCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Runs a joint auction event from its notice: qualification of bidders, joint reserve
+    /// price, purchase limits by category, one bid guarantee for both auctions, the current and
+    /// the advance auction, the split of sold allowances between jurisdictions and consignors,
+    /// proceeds, and the public results summary (docs/market.md "Auction events").
+    AuctionEvent(event::AuctionEventArgs),
     /// Output-based industrial allocation for one facility and year: initial allocation from
     /// output two years earlier plus the true-up (REG-§95891; factors from the input file).
     Allocation {
@@ -66,7 +74,7 @@ pub enum MarketCmd {
     },
 }
 
-fn dollars(cents: u64) -> Box<serde_json::value::RawValue> {
+pub(crate) fn dollars(cents: u64) -> Box<serde_json::value::RawValue> {
     let text = if cents.is_multiple_of(100) {
         format!("{}", cents / 100)
     } else {
@@ -79,6 +87,7 @@ fn dollars(cents: u64) -> Box<serde_json::value::RawValue> {
 
 pub fn run(cmd: MarketCmd) -> Result<ExitCode> {
     match cmd {
+        MarketCmd::AuctionEvent(a) => event::run(a),
         MarketCmd::Auction {
             bids,
             supply,

@@ -23,7 +23,7 @@
 //! quantities are integers in allowances.
 
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// REG-§95911(a)(3): bids are in lots of 1,000 allowances (VERIFIED).
 pub const LOT: u64 = 1_000;
@@ -48,7 +48,7 @@ pub struct Limits {
 
 /// The unit the tie rule rounds to (UNVERIFIED, reference/cap-and-trade.md §1.4: "whole
 /// allowances is the likelier reading").
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TieUnit {
     #[default]
@@ -106,17 +106,39 @@ pub struct Outcome {
     pub awards: BTreeMap<String, u64>,
     pub screening: BTreeMap<String, Screening>,
     pub tie: Option<Tie>,
+    /// The qualified bids: each bidder's bids that passed the reserve, limit and guarantee
+    /// screens, merged by price, highest first, re-entered lots at the price they re-entered
+    /// at. Bidders left with nothing are left out.
+    pub qualified_bids: BTreeMap<String, Vec<(u64, u64)>>,
 }
 
-/// A bidder's bids merged by price, highest first.
+/// A bidder's bids merged by price, highest first: `(price_cents, allowances)`.
 type Book = Vec<(u64, u64)>;
 
-fn merge(bids: impl Iterator<Item = (u64, u64)>) -> Book {
-    let mut by_price: BTreeMap<u64, u64> = BTreeMap::new();
-    for (p, q) in bids {
-        *by_price.entry(p).or_default() += q;
+/// A bidder's maximum bid value, cents: over its price levels p, p × the allowances it bid at
+/// p or more (WAC 173-446-325(2), VERIFIED; the same concept in California and Québec).
+/// `book` is sorted by price, highest first.
+pub fn max_bid_value_cents(book: &[(u64, u64)]) -> u128 {
+    let mut at_or_above = 0u128;
+    let mut max = 0u128;
+    for &(p, q) in book {
+        at_or_above += u128::from(q);
+        max = max.max(u128::from(p) * at_or_above);
     }
-    by_price.into_iter().rev().filter(|&(_, q)| q > 0).collect()
+    max
+}
+
+/// Sorts a bidder's bids by price, highest first, and adds up those at one price.
+fn merge(bids: &mut [(u64, u64)]) -> Book {
+    bids.sort_unstable_by_key(|&(p, _)| std::cmp::Reverse(p));
+    let mut out: Book = Vec::with_capacity(bids.len());
+    for &(p, q) in bids.iter() {
+        match out.last_mut() {
+            Some(last) if last.0 == p => last.1 += q,
+            _ => out.push((p, q)),
+        }
+    }
+    out
 }
 
 /// Step 1: keeps at most `cap` allowances (whole lots), removing the lowest-priced first.
@@ -133,31 +155,60 @@ fn screen_limits(book: &mut Book, cap: u64) -> u64 {
     removed
 }
 
+/// Where `price` is (or would be) in `levels`, which are sorted highest first.
+fn level_of(levels: &[u64], price: u64) -> usize {
+    levels.partition_point(|&l| l > price)
+}
+
 /// Step 2: the bid-guarantee screen over the book's price levels, highest first. `levels` are
 /// every price present in the auction's bid book, descending. Returns the screened book, the
 /// allowances removed for good, and those that re-entered at a lower price.
+///
+/// At each level p (from the bidder's top price down) the bidder's own lots at p and the lots
+/// carried from above are tested together: the most whole lots with p × (allowances accepted
+/// at p or more) ≤ the guarantee are accepted, the rest carried lower. Levels where nothing can
+/// change are skipped: with no lots carried, the next one is the bidder's next own price; with
+/// lots carried, one more lot is covered only once p × (accepted + LOT) ≤ the guarantee, i.e.
+/// at the first level ≤ guarantee / (accepted + LOT).
 fn screen_guarantee(book: &Book, guarantee_cents: u64, levels: &[u64]) -> (Book, u64, u64) {
-    let own: BTreeMap<u64, u64> = book.iter().copied().collect();
-    let top = book.first().map_or(0, |&(p, _)| p);
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(book.len());
+    let Some(&(top, _)) = book.first() else {
+        return (out, 0, 0);
+    };
     let (mut accepted, mut carried, mut reentered) = (0u64, 0u64, 0u64);
-    for &p in levels.iter().filter(|&&p| p <= top) {
-        let own_q = own.get(&p).copied().unwrap_or(0);
+    let mut own = book.iter().peekable();
+    let mut li = level_of(levels, top);
+    while li < levels.len() {
+        let p = levels[li];
+        let own_q = match own.peek() {
+            Some(&&(op, q)) if op == p => {
+                own.next();
+                q
+            }
+            _ => 0,
+        };
         let q = own_q + carried;
-        if q == 0 {
-            continue;
+        if q > 0 {
+            // The most whole lots at p with p × (allowances bid at p or more) ≤ the guarantee.
+            let affordable = guarantee_cents.checked_div(p).unwrap_or(u64::MAX);
+            let take = q.min(affordable.saturating_sub(accepted) / LOT * LOT);
+            if take > 0 {
+                out.push((p, take));
+                accepted += take;
+                reentered += take.saturating_sub(own_q);
+            }
+            carried = q - take;
         }
-        // The most whole lots at p with p × (allowances bid at p or more) ≤ the guarantee.
-        let affordable = guarantee_cents.checked_div(p).unwrap_or(u64::MAX);
-        let take = q.min(affordable.saturating_sub(accepted) / LOT * LOT);
-        if take > 0 {
-            out.push((p, take));
-            accepted += take;
-            reentered += take.saturating_sub(own_q);
-        }
-        carried = q - take;
+        let next_own = own.peek().map(|&&(op, _)| level_of(levels, op));
+        let next_carried =
+            (carried > 0).then(|| level_of(levels, guarantee_cents / (accepted + LOT)).max(li + 1));
+        li = match (next_own, next_carried) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            // Lots still carried below the lowest price in the book are dropped.
+            (None, None) => break,
+        };
     }
-    // Lots still carried below the lowest price in the book are dropped.
     let bid: u64 = book.iter().map(|&(_, q)| q).sum();
     (out, bid - accepted, reentered)
 }
@@ -168,16 +219,13 @@ pub enum AuctionError {
     NotWholeLots { bidder: String, quantity: u64 },
 }
 
-/// Runs the auction. Pure and deterministic: the same inputs and seed give the same outcome.
-pub fn run(
-    bids: &[Bid],
-    limits: &BTreeMap<String, Limits>,
-    supply: u64,
-    reserve_cents: u64,
-    params: Params,
-) -> Result<Outcome, AuctionError> {
-    let mut screening: BTreeMap<String, Screening> = BTreeMap::new();
-    let mut books: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
+/// The bidders in ascending id order, and each bid's bidder as an index into them.
+fn index_bidders(bids: &[Bid]) -> Result<(Vec<&str>, Vec<u32>), AuctionError> {
+    assert!(bids.len() < u32::MAX as usize, "bids fit u32 indices");
+    let mut index: HashMap<&str, u32> = HashMap::new();
+    let mut first_seen: Vec<&str> = Vec::new();
+    let mut of: Vec<u32> = Vec::with_capacity(bids.len());
+    let mut last: Option<(&str, u32)> = None;
     for b in bids {
         if b.quantity == 0 || !b.quantity.is_multiple_of(LOT) {
             return Err(AuctionError::NotWholeLots {
@@ -185,80 +233,137 @@ pub fn run(
                 quantity: b.quantity,
             });
         }
-        let s = screening.entry(b.bidder.clone()).or_default();
+        let i = match last {
+            // Files usually list a bidder's bids together: skip the lookup.
+            Some((name, i)) if name == b.bidder => i,
+            _ => {
+                let next = first_seen.len() as u32;
+                let i = *index.entry(b.bidder.as_str()).or_insert_with(|| {
+                    first_seen.push(&b.bidder);
+                    next
+                });
+                last = Some((&b.bidder, i));
+                i
+            }
+        };
+        of.push(i);
+    }
+    let mut order: Vec<u32> = (0..first_seen.len() as u32).collect();
+    order.sort_unstable_by_key(|&i| first_seen[i as usize]);
+    let mut rank = vec![0u32; order.len()];
+    for (r, &i) in order.iter().enumerate() {
+        rank[i as usize] = r as u32;
+    }
+    for x in &mut of {
+        *x = rank[*x as usize];
+    }
+    Ok((order.iter().map(|&i| first_seen[i as usize]).collect(), of))
+}
+
+/// Runs the auction. Pure and deterministic: the same inputs and seed give the same outcome,
+/// whatever the order of the bids.
+pub fn run(
+    bids: &[Bid],
+    limits: &BTreeMap<String, Limits>,
+    supply: u64,
+    reserve_cents: u64,
+    params: Params,
+) -> Result<Outcome, AuctionError> {
+    let (names, bidder_of) = index_bidders(bids)?;
+    let n = names.len();
+    let mut screening = vec![Screening::default(); n];
+    // Step 0, and the bids at or above the reserve grouped by bidder (a counting sort).
+    let mut start = vec![0usize; n + 1];
+    for (b, &r) in bids.iter().zip(&bidder_of) {
         if b.price_cents < reserve_cents {
-            s.below_reserve += b.quantity;
+            screening[r as usize].below_reserve += b.quantity;
         } else {
-            books
-                .entry(b.bidder.clone())
-                .or_default()
-                .push((b.price_cents, b.quantity));
+            start[r as usize + 1] += 1;
         }
     }
-    let mut books: BTreeMap<String, Book> = books
-        .into_iter()
-        .map(|(k, v)| (k, merge(v.into_iter())))
+    for r in 0..n {
+        start[r + 1] += start[r];
+    }
+    let mut placed = start.clone();
+    let mut grouped = vec![(0u64, 0u64); start[n]];
+    for (b, &r) in bids.iter().zip(&bidder_of) {
+        if b.price_cents >= reserve_cents {
+            grouped[placed[r as usize]] = (b.price_cents, b.quantity);
+            placed[r as usize] += 1;
+        }
+    }
+    let mut books: Vec<Book> = (0..n)
+        .map(|r| merge(&mut grouped[start[r]..start[r + 1]]))
+        .collect();
+    drop(grouped);
+    let limits: Vec<Limits> = names
+        .iter()
+        .map(|b| limits.get(*b).copied().unwrap_or_default())
         .collect();
     // Step 1: purchase and holding limits.
-    for (bidder, book) in &mut books {
-        let l = limits.get(bidder).copied().unwrap_or_default();
+    for ((book, l), s) in books.iter_mut().zip(&limits).zip(&mut screening) {
         let cap = match (l.purchase_limit, l.holding_headroom) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        if let Some(cap) = cap {
-            screening.entry(bidder.clone()).or_default().over_limits += screen_limits(book, cap);
+        if let Some(cap) = cap.filter(|_| !book.is_empty()) {
+            s.over_limits += screen_limits(book, cap);
         }
     }
     // Step 2: bid guarantees, against the price levels left in the book.
-    let mut levels: Vec<u64> = books.values().flatten().map(|&(p, _)| p).collect();
+    let mut levels: Vec<u64> = books.iter().flatten().map(|&(p, _)| p).collect();
     levels.sort_unstable_by(|a, b| b.cmp(a));
     levels.dedup();
-    for (bidder, book) in &mut books {
-        if let Some(g) = limits.get(bidder).and_then(|l| l.bid_guarantee_cents) {
+    for ((book, l), s) in books.iter_mut().zip(&limits).zip(&mut screening) {
+        if let Some(g) = l.bid_guarantee_cents.filter(|_| !book.is_empty()) {
             let (screened, removed, reentered) = screen_guarantee(book, g, &levels);
-            let s = screening.entry(bidder.clone()).or_default();
             s.over_guarantee += removed;
             s.reentered += reentered;
             *book = screened;
         }
     }
-    // Steps 3-6: rank by price, fill from the top, uniform price, tie rule.
-    let mut by_price: BTreeMap<u64, BTreeMap<String, u64>> = BTreeMap::new();
-    for (bidder, book) in &books {
+    // Steps 3-6: rank by price, fill from the top, uniform price, tie rule. Every screened
+    // price is one of `levels` (own prices and re-entry prices both come from the book).
+    let mut totals = vec![0u64; levels.len()];
+    for book in &books {
         for &(p, q) in book {
-            *by_price
-                .entry(p)
-                .or_default()
-                .entry(bidder.clone())
-                .or_default() += q;
+            totals[level_of(&levels, p)] += q;
         }
     }
-    let mut awards: BTreeMap<String, u64> = BTreeMap::new();
     let mut remaining = supply;
     let mut settlement = None;
     let mut tie = None;
-    for (&price, at_price) in by_price.iter().rev() {
+    // The first level not filled in full; bids above it are.
+    let mut stop = None;
+    let mut tied: Vec<(usize, u64)> = Vec::new();
+    for (li, &total) in totals.iter().enumerate() {
         if remaining == 0 {
+            stop = Some(li);
             break;
         }
-        let total: u64 = at_price.values().sum();
+        if total == 0 {
+            continue;
+        }
+        let price = levels[li];
         if total <= remaining {
-            for (b, q) in at_price {
-                *awards.entry(b.clone()).or_default() += q;
-            }
             remaining -= total;
             settlement = Some(price);
             continue;
         }
-        let t = break_tie(price, at_price, remaining, params);
-        for tb in &t.bidders {
-            let q = tb.pro_rata + tb.extra;
-            if q > 0 {
-                *awards.entry(tb.bidder.clone()).or_default() += q;
+        stop = Some(li);
+        let mut at_price: BTreeMap<String, u64> = BTreeMap::new();
+        for (r, book) in books.iter().enumerate() {
+            if let Ok(k) = book.binary_search_by(|&(p, _)| price.cmp(&p)) {
+                at_price.insert(names[r].to_owned(), book[k].1);
+                tied.push((r, 0));
             }
         }
-        let given: u64 = t.bidders.iter().map(|b| b.pro_rata + b.extra).sum();
+        let t = break_tie(price, &at_price, remaining, params);
+        // `at_price` iterates in bidder order, as `tied` was filled.
+        for (slot, tb) in tied.iter_mut().zip(&t.bidders) {
+            slot.1 = tb.pro_rata + tb.extra;
+        }
+        let given: u64 = tied.iter().map(|&(_, q)| q).sum();
         remaining -= given;
         if given > 0 {
             settlement = Some(price);
@@ -266,16 +371,43 @@ pub fn run(
         tie = Some(t);
         break;
     }
-    awards.retain(|_, q| *q > 0);
+    let cut = stop.map(|li| levels[li]);
+    let mut award: Vec<u64> = books
+        .iter()
+        .map(|book| {
+            book.iter()
+                .take_while(|&&(p, _)| cut.is_none_or(|c| p > c))
+                .map(|&(_, q)| q)
+                .sum()
+        })
+        .collect();
+    for &(r, q) in &tied {
+        award[r] += q;
+    }
     let sold = supply - remaining;
-    debug_assert_eq!(sold, awards.values().sum::<u64>());
+    debug_assert_eq!(sold, award.iter().sum::<u64>());
     Ok(Outcome {
         settlement_price_cents: settlement,
         sold,
         unsold: remaining,
-        awards,
-        screening,
+        awards: names
+            .iter()
+            .zip(&award)
+            .filter(|&(_, &q)| q > 0)
+            .map(|(b, &q)| ((*b).to_owned(), q))
+            .collect(),
+        screening: names
+            .iter()
+            .map(|b| (*b).to_owned())
+            .zip(screening)
+            .collect(),
         tie,
+        qualified_bids: names
+            .iter()
+            .zip(books)
+            .filter(|(_, book)| !book.is_empty())
+            .map(|(b, book)| ((*b).to_owned(), book))
+            .collect(),
     })
 }
 

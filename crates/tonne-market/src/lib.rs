@@ -3,6 +3,9 @@
 
 pub mod allocation;
 pub mod auction;
+pub mod auction_event;
 pub mod compliance;
 pub mod csv_input;
+pub mod currency;
+pub mod pro_rata;
 pub mod rules;

@@ -4,6 +4,7 @@
 //! carries its verification mark and source; published tables are stored, never recomputed
 //! (reference/README.md rule 4). California and Québec ship as examples in `data/`.
 
+use crate::currency::{ExchangeRate, Rounding};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tonne_registry::holding_limit::holding_limit;
@@ -36,6 +37,11 @@ pub struct PurchaseLimits {
     pub covered_bp: u32,
     pub other_bp: u32,
     pub advance_bp: u32,
+    /// Electrical distribution utilities' own share where a rule set has one (California
+    /// 2012–2014: 40 %, VERIFIED-SECONDARY, reference/cap-and-trade.md §1.3); absent: they are
+    /// covered entities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub electrical_distribution_utility_bp: Option<u32>,
     pub mark: String,
     pub source: String,
 }
@@ -185,6 +191,10 @@ impl ProgramRules {
             ("covered_bp", pl.covered_bp),
             ("other_bp", pl.other_bp),
             ("advance_bp", pl.advance_bp),
+            (
+                "electrical_distribution_utility_bp",
+                pl.electrical_distribution_utility_bp.unwrap_or(0),
+            ),
         ] {
             bp(&format!("purchase_limits.{n}"), v)?;
         }
@@ -306,13 +316,22 @@ impl ProgramRules {
 /// The joint auction reserve price, USD cents: the higher of the partners' minimums, a CAD
 /// minimum converted at the auction exchange rate (reference/cap-and-trade.md §1.1, VERIFIED).
 /// The auction exchange rate is given as CAD per USD × 10^6 (e.g. 1.3654 → 1_365_400); the
-/// conversion rounds half up to the cent
-/// (rounding direction UNVERIFIED: a parameter of the caller).
+/// conversion rounds half up to the cent (rounding direction UNVERIFIED: callers that need
+/// another direction use [`joint_reserve_price_cents_rounded`]).
 pub fn joint_reserve_price_cents(usd_cents: u64, cad_cents: u64, cad_per_usd_micro: u64) -> u64 {
-    assert!(cad_per_usd_micro > 0, "an exchange rate is positive");
-    let converted = (u128::from(cad_cents) * 1_000_000 * 2 + u128::from(cad_per_usd_micro))
-        / (2 * u128::from(cad_per_usd_micro));
-    usd_cents.max(converted as u64)
+    joint_reserve_price_cents_rounded(usd_cents, cad_cents, cad_per_usd_micro, Rounding::HalfUp)
+}
+
+/// [`joint_reserve_price_cents`] with the CAD → USD rounding as a parameter (UNVERIFIED
+/// direction, reference/cap-and-trade.md §1.1 CURRENCY).
+pub fn joint_reserve_price_cents_rounded(
+    usd_cents: u64,
+    cad_cents: u64,
+    cad_per_usd_micro: u64,
+    rounding: Rounding,
+) -> u64 {
+    let rate = ExchangeRate::from_micro(cad_per_usd_micro).expect("an exchange rate is positive");
+    usd_cents.max(rate.cad_to_usd_cents(cad_cents, rounding))
 }
 
 /// The shipped example rules.

@@ -6,6 +6,7 @@ mod util;
 mod apply_semantic;
 mod apply_syntax;
 mod as_of;
+mod auction_event;
 mod concurrency;
 mod crash;
 mod demo;

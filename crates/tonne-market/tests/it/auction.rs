@@ -181,3 +181,84 @@ proptest! {
         }
     }
 }
+
+/// A random auction with limits and guarantees: bidders, bids in a narrow price band (so levels
+/// repeat and guarantees re-enter lots), limits for some bidders.
+fn arb_auction() -> impl Strategy<Value = (Vec<Bid>, BTreeMap<String, Limits>, u64, u64)> {
+    let bids = prop::collection::vec((0u8..8, 2400u64..2600, 1u64..6), 0..60);
+    let limits = prop::collection::vec(
+        (
+            0u8..8,
+            prop::option::of(0u64..12_000),
+            prop::option::of(0u64..12_000),
+            prop::option::of(0u64..40_000_000),
+        ),
+        0..8,
+    );
+    (bids, limits, 0u64..60_000, 2400u64..2560).prop_map(|(raw, lim, supply, reserve)| {
+        let bids = raw
+            .iter()
+            .map(|(b, p, q)| Bid {
+                bidder: format!("B{b}"),
+                price_cents: *p,
+                quantity: q * LOT,
+            })
+            .collect();
+        let limits = lim
+            .into_iter()
+            .map(|(b, pl, hh, g)| {
+                (
+                    format!("B{b}"),
+                    Limits {
+                        purchase_limit: pl,
+                        holding_headroom: hh,
+                        bid_guarantee_cents: g,
+                    },
+                )
+            })
+            .collect();
+        (bids, limits, supply, reserve)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+    /// The optimised clearing gives exactly the outcome of the original implementation
+    /// (tests/it/auction_oracle.rs), screens, tie and qualified bids included.
+    #[test]
+    fn optimised_run_matches_the_original(
+        (bids, limits, supply, reserve) in arb_auction(), seed in any::<u64>(), lot in any::<bool>(),
+    ) {
+        let params = Params { tie_unit: if lot { TieUnit::Lot } else { TieUnit::Allowance }, seed };
+        let fast = run(&bids, &limits, supply, reserve, params);
+        let slow = crate::auction_oracle::run_original(&bids, &limits, supply, reserve, params);
+        prop_assert_eq!(fast, slow);
+    }
+
+    /// The order of the bids does not matter, given the seed.
+    #[test]
+    fn independent_of_bid_order(
+        (bids, limits, supply, reserve) in arb_auction(), seed in any::<u64>(), rot in any::<usize>(),
+    ) {
+        let params = Params { tie_unit: TieUnit::Allowance, seed };
+        let mut shuffled = bids.clone();
+        shuffled.reverse();
+        if !shuffled.is_empty() {
+            let k = rot % shuffled.len();
+            shuffled.rotate_left(k);
+        }
+        prop_assert_eq!(
+            run(&bids, &limits, supply, reserve, params),
+            run(&shuffled, &limits, supply, reserve, params)
+        );
+    }
+}
+
+#[test]
+fn max_bid_value_over_price_levels() {
+    use tonne_market::auction::max_bid_value_cents;
+    // $40 × 2,000 = $80,000; $30 × 5,000 = $150,000; $10 × 9,000 = $90,000.
+    let book = [(4000, 2000), (3000, 3000), (1000, 4000)];
+    assert_eq!(max_bid_value_cents(&book), 15_000_000);
+    assert_eq!(max_bid_value_cents(&[]), 0);
+}

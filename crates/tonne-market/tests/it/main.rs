@@ -1,4 +1,6 @@
 //! Integration tests of market operations.
 
 mod auction;
+mod auction_event;
+mod auction_oracle;
 mod rules;
