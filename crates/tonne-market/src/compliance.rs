@@ -320,4 +320,3 @@ mod tests {
         assert_eq!(status(true, 0, 0), '-');
     }
 }
-
