@@ -20,6 +20,29 @@ use tonne_core::{
 };
 use tonne_mrv::verification::workflow::{Ctx, VerificationCommand, VerificationError};
 
+/// What `record_obligation` records.
+#[derive(Clone, Copy)]
+pub(crate) struct ObligationSpec<'a> {
+    pub obligation: &'a tonne_core::ObligationId,
+    pub entity: &'a EntityId,
+    pub jurisdiction: &'a JurisdictionCode,
+    pub label: &'a str,
+    pub first_year: u16,
+    pub last_year: u16,
+    pub from_reports: &'a [String],
+}
+
+/// How an obligation's quantity is set: stated by the regulator (checked against its reports,
+/// if any), or computed here as a share of the reports' verified emissions less earlier
+/// obligations of the period.
+pub(crate) enum Basis<'a> {
+    Stated(u64),
+    Share {
+        share_bp: u32,
+        less: &'a [tonne_core::ObligationId],
+    },
+}
+
 /// Serials resolved for one command: per series, the exact ranges to move.
 pub(crate) type Resolved = Vec<(SeriesKey, Vec<SerialRange>)>;
 
@@ -554,56 +577,16 @@ impl State {
                 quantity: q,
                 from_reports,
             } => {
-                self.require_regulator(actor, jurisdiction)?;
-                text("label", label)?;
-                let e = self.entity(entity)?;
-                // Only the entity's own jurisdiction records its obligations: a surrender removes
-                // instruments from the entity's compliance account.
-                if e.jurisdiction != *jurisdiction {
-                    return reject(
-                        Code::NotAuthorized,
-                        format!(
-                            "entity {entity} belongs to {}; only its regulator records its obligations",
-                            e.jurisdiction
-                        ),
-                    );
-                }
-                if !matches!(e.entity_type, EntityType::Covered | EntityType::OptIn) {
-                    return reject(
-                        Code::InvalidField,
-                        format!("entity {entity} is not a covered or opt-in entity"),
-                    );
-                }
-                vintage(*first_year)?;
-                vintage(*last_year)?;
-                if first_year > last_year {
-                    return reject(Code::InvalidField, "first_year is after last_year");
-                }
-                quantity("quantity", *q)?;
-                self.check_obligation_basis(entity, jurisdiction, *q, from_reports)?;
-                if self.obligations.contains_key(obligation) {
-                    return reject(
-                        Code::DuplicateId,
-                        format!("obligation {obligation} already exists"),
-                    );
-                }
-                let group = e.group.clone();
-                self.obligations.insert(
-                    obligation.clone(),
-                    Obligation {
-                        entity: entity.clone(),
-                        jurisdiction: *jurisdiction,
-                        label: label.clone(),
-                        first_year: *first_year,
-                        last_year: *last_year,
-                        quantity: *q,
-                        surrendered: 0,
-                        from_reports: from_reports.clone(),
-                        compliance: Default::default(),
-                    },
-                );
-                self.groups.entry(group).or_default().obligations += q;
-                self.touch(ObjKey::Obligation(obligation.clone()));
+                let spec = ObligationSpec {
+                    obligation,
+                    entity,
+                    jurisdiction,
+                    label,
+                    first_year: *first_year,
+                    last_year: *last_year,
+                    from_reports,
+                };
+                self.record_obligation(actor, &spec, Basis::Stated(*q))?;
                 Ok(vec![])
             }
             Command::Verification(vc) => self.verification_command(env, vc),
@@ -611,7 +594,8 @@ impl State {
             | Command::RegisterOffsetProject { .. }
             | Command::SettleAuction { .. }
             | Command::Sale { .. }
-            | Command::ComplianceEvent { .. } => self.market_command(env, cmd),
+            | Command::ComplianceEvent { .. }
+            | Command::RecordObligationFromReports { .. } => self.market_command(env, cmd),
             Command::AddPeer { .. }
             | Command::CrossSend { .. }
             | Command::CrossPost { .. }
@@ -1661,6 +1645,81 @@ impl State {
     /// An obligation computed from verified reports must equal the sum of their verified
     /// covered emissions, each rounded to whole tonnes (half away from zero; the programme's
     /// rounding rule is UNVERIFIED in reference/mrv.md, so #4's programme rules may change it).
+    /// Records an obligation after every check; returns its quantity.
+    pub(crate) fn record_obligation(
+        &mut self,
+        actor: &UserId,
+        spec: &ObligationSpec<'_>,
+        basis: Basis<'_>,
+    ) -> Result<u64, Rejection> {
+        let ObligationSpec {
+            obligation,
+            entity,
+            jurisdiction,
+            label,
+            first_year,
+            last_year,
+            from_reports,
+        } = *spec;
+        self.require_regulator(actor, jurisdiction)?;
+        text("label", label)?;
+        let e = self.entity(entity)?;
+        // Only the entity's own jurisdiction records its obligations: a surrender removes
+        // instruments from the entity's compliance account.
+        if e.jurisdiction != *jurisdiction {
+            return reject(
+                Code::NotAuthorized,
+                format!(
+                    "entity {entity} belongs to {}; only its regulator records its obligations",
+                    e.jurisdiction
+                ),
+            );
+        }
+        if !matches!(e.entity_type, EntityType::Covered | EntityType::OptIn) {
+            return reject(
+                Code::InvalidField,
+                format!("entity {entity} is not a covered or opt-in entity"),
+            );
+        }
+        vintage(first_year)?;
+        vintage(last_year)?;
+        if first_year > last_year {
+            return reject(Code::InvalidField, "first_year is after last_year");
+        }
+        let q = match basis {
+            Basis::Stated(q) => {
+                quantity("quantity", q)?;
+                self.check_obligation_basis(entity, jurisdiction, q, from_reports)?;
+                q
+            }
+            Basis::Share { share_bp, less } => self.obligation_from_share(spec, share_bp, less)?,
+        };
+        if self.obligations.contains_key(obligation) {
+            return reject(
+                Code::DuplicateId,
+                format!("obligation {obligation} already exists"),
+            );
+        }
+        let group = e.group.clone();
+        self.obligations.insert(
+            obligation.clone(),
+            Obligation {
+                entity: entity.clone(),
+                jurisdiction: *jurisdiction,
+                label: label.to_owned(),
+                first_year,
+                last_year,
+                quantity: q,
+                surrendered: 0,
+                from_reports: from_reports.to_vec(),
+                compliance: Default::default(),
+            },
+        );
+        self.groups.entry(group).or_default().obligations += q;
+        self.touch(ObjKey::Obligation(obligation.clone()));
+        Ok(q)
+    }
+
     fn check_obligation_basis(
         &self,
         entity: &EntityId,
@@ -1671,6 +1730,28 @@ impl State {
         if reports.is_empty() {
             return Ok(());
         }
+        let sum = self.verified_sum(entity, jurisdiction, reports, &[])?;
+        if sum != quantity {
+            return reject(
+                Code::InvalidField,
+                format!(
+                    "quantity {quantity} differs from the verified covered emissions of the reports, {sum} t CO2e"
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    /// The verified covered emissions of `reports` in whole tonnes (each rounded half away from
+    /// zero at the obligation boundary), after checking each is the entity's, verified, and not
+    /// already counted by an obligation other than those in `reusable_of`.
+    pub(crate) fn verified_sum(
+        &self,
+        entity: &EntityId,
+        jurisdiction: &JurisdictionCode,
+        reports: &[String],
+        reusable_of: &[tonne_core::ObligationId],
+    ) -> Result<u64, Rejection> {
         let mut sum = 0u64;
         for (i, id) in reports.iter().enumerate() {
             if reports[..i].contains(id) {
@@ -1699,10 +1780,10 @@ impl State {
                     ),
                 );
             };
-            if let Some(o) = self
+            if let Some((_, o)) = self
                 .obligations
-                .values()
-                .find(|o| o.from_reports.contains(id))
+                .iter()
+                .find(|(oid, o)| o.from_reports.contains(id) && !reusable_of.contains(oid))
             {
                 return reject(
                     Code::DuplicateId,
@@ -1724,14 +1805,6 @@ impl State {
                 Rejection::new(Code::QuantityOutOfRange, "verified emissions overflow")
             })?;
         }
-        if sum != quantity {
-            return reject(
-                Code::InvalidField,
-                format!(
-                    "quantity {quantity} differs from the verified covered emissions of the reports, {sum} t CO2e"
-                ),
-            );
-        }
-        Ok(())
+        Ok(sum)
     }
 }

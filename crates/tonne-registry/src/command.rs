@@ -481,6 +481,21 @@ pub enum Command {
     CrossAccept {
         transfer: TransferId,
     },
+    /// An obligation the registry computes from verified reports: `share_bp` of their verified
+    /// covered emissions (an annual obligation: 3,000 in the California example, UNVERIFIED)
+    /// less the obligations in `less` (the full-period obligation: 10,000 less the annual ones).
+    RecordObligationFromReports {
+        obligation: ObligationId,
+        entity: EntityId,
+        jurisdiction: JurisdictionCode,
+        label: String,
+        first_year: u16,
+        last_year: u16,
+        from_reports: Vec<String>,
+        share_bp: u32,
+        #[serde(default)]
+        less: Vec<ObligationId>,
+    },
 }
 
 impl Command {
@@ -530,6 +545,7 @@ impl Command {
             Self::CrossVoid { .. } => "cross_void",
             Self::CrossReceive { .. } => "cross_receive",
             Self::CrossAccept { .. } => "cross_accept",
+            Self::RecordObligationFromReports { .. } => "record_obligation_from_reports",
         }
     }
 }

@@ -219,6 +219,10 @@ pub enum MarketEffect {
         shortfall: u64,
         status: char,
     },
+    ObligationComputed {
+        obligation: ObligationId,
+        quantity: u64,
+    },
     UntimelyObligation {
         obligation: ObligationId,
         replaces: ObligationId,

@@ -138,8 +138,111 @@ impl State {
                 jurisdiction,
                 obligations,
             } => self.compliance_event(env, jurisdiction, obligations),
+            Command::RecordObligationFromReports {
+                obligation,
+                entity,
+                jurisdiction,
+                label,
+                first_year,
+                last_year,
+                from_reports,
+                share_bp,
+                less,
+            } => {
+                let spec = crate::apply::ObligationSpec {
+                    obligation,
+                    entity,
+                    jurisdiction,
+                    label,
+                    first_year: *first_year,
+                    last_year: *last_year,
+                    from_reports,
+                };
+                let q = self.record_obligation(
+                    actor,
+                    &spec,
+                    crate::apply::Basis::Share {
+                        share_bp: *share_bp,
+                        less,
+                    },
+                )?;
+                Ok(vec![Effect::Market(MarketEffect::ObligationComputed {
+                    obligation: obligation.clone(),
+                    quantity: q,
+                })])
+            }
             _ => unreachable!("only market commands are routed here"),
         }
+    }
+
+    /// `share_bp` of the reports' verified covered emissions (whole tonnes per report), rounded
+    /// half up (UNVERIFIED: the rounding of the annual share is not in the reference), less the
+    /// quantities of `less` — e.g. the full-period obligation: all of the period's emissions
+    /// (10,000 bp) less the annual obligations, whose reports it may count again.
+    pub(crate) fn obligation_from_share(
+        &self,
+        spec: &crate::apply::ObligationSpec<'_>,
+        share_bp: u32,
+        less: &[ObligationId],
+    ) -> Result<u64, Rejection> {
+        if share_bp == 0 || share_bp > 10_000 {
+            return reject(Code::InvalidField, "share_bp must be 1..=10,000");
+        }
+        if spec.from_reports.is_empty() {
+            return reject(
+                Code::InvalidField,
+                "from_reports names the verified reports the obligation is computed from",
+            );
+        }
+        for (i, id) in spec.from_reports.iter().enumerate() {
+            if let Some(r) = self.verification.reports.get(id)
+                && !(spec.first_year..=spec.last_year).contains(&r.year)
+            {
+                return reject(
+                    Code::InvalidField,
+                    format!(
+                        "from_reports[{i}]: report {id} is of {}, outside {}-{}",
+                        r.year, spec.first_year, spec.last_year
+                    ),
+                );
+            }
+        }
+        let mut earlier = 0u64;
+        for (i, id) in less.iter().enumerate() {
+            let o = self.obligations.get(id).ok_or_else(|| {
+                Rejection::new(
+                    Code::UnknownObligation,
+                    format!("less[{i}]: obligation {id} does not exist"),
+                )
+            })?;
+            if o.entity != *spec.entity
+                || o.jurisdiction != *spec.jurisdiction
+                || o.first_year < spec.first_year
+                || o.last_year > spec.last_year
+                || less[..i].contains(id)
+            {
+                return reject(
+                    Code::InvalidField,
+                    format!(
+                        "less[{i}]: obligation {id} is not an earlier obligation of {} within {}-{}",
+                        spec.entity, spec.first_year, spec.last_year
+                    ),
+                );
+            }
+            earlier += o.quantity;
+        }
+        let sum = self.verified_sum(spec.entity, spec.jurisdiction, spec.from_reports, less)?;
+        let share = ((u128::from(sum) * u128::from(share_bp) + 5_000) / 10_000) as u64;
+        let q = share.checked_sub(earlier).filter(|q| *q > 0).ok_or_else(|| {
+            Rejection::new(
+                Code::QuantityOutOfRange,
+                format!(
+                    "{share_bp} bp of {sum} t verified is {share}, not more than the {earlier} of the earlier obligations"
+                ),
+            )
+        })?;
+        quantity("quantity", q)?;
+        Ok(q)
     }
 
     fn jurisdiction_known(&self, j: &JurisdictionCode) -> Result<(), Rejection> {

@@ -586,3 +586,121 @@ mod properties {
         }
     }
 }
+
+/// A verified report of `covered` t for ce-ca's `year`, through the verification workflow.
+fn verified_report(r: &mut Reg, id: &str, year: u16, covered: &str) {
+    let v = |cmd: Value| json!({ "verification": cmd });
+    if !r
+        .state
+        .users
+        .contains_key(&tonne_core::UserId::parse("u-lead").unwrap())
+    {
+        for u in ["u-lead", "u-rev"] {
+            r.ok(
+                ADMIN,
+                json!({ "add_user": { "user": u, "name": u, "role": "participant" } }),
+            );
+        }
+        r.ok(REG_CA, v(json!({ "register_body": { "body": "VB1", "name": "Verifiers Inc.", "accredited_until": "2030-12-31" } })));
+        for (ver, user) in [("V-LEAD", "u-lead"), ("V-REV", "u-rev")] {
+            r.ok(REG_CA, v(json!({ "accredit_verifier": { "verifier": ver, "body": "VB1", "name": ver, "user": user, "accredited_until": "2030-12-31", "sectors": ["cement"] } })));
+        }
+    }
+    r.ok(ALICE, v(json!({ "submit_report": {
+        "report": id, "facility": "CA-CEM-001", "entity": "ce-ca", "jurisdiction": CA, "program": "ca-mrr",
+        "year": year, "sector": null, "digest": "00".repeat(32),
+        "streams": [{ "id": "KILN-1", "scope": "covered", "co2e_t": covered }], "covered_co2e_t": covered
+    }})));
+    r.ok(
+        REG_CA,
+        v(json!({ "assess_conflict": { "report": id, "body": "VB1", "level": "low" } })),
+    );
+    r.ok(REG_CA, v(json!({ "assign_verification": { "report": id, "body": "VB1", "lead": "V-LEAD", "team": [], "independent_reviewer": "V-REV" } })));
+    r.ok("u-rev", v(json!({ "complete_review": { "report": id } })));
+    r.ok("u-lead", v(json!({ "issue_statement": { "report": id } })));
+}
+
+fn from_reports(
+    id: &str,
+    first: u16,
+    last: u16,
+    reports: &[&str],
+    share_bp: u32,
+    less: &[&str],
+) -> Value {
+    json!({ "record_obligation_from_reports": {
+        "obligation": id, "entity": "ce-ca", "jurisdiction": CA, "label": id,
+        "first_year": first, "last_year": last, "from_reports": reports, "share_bp": share_bp, "less": less
+    }})
+}
+
+/// Annual obligations of 30 % (UNVERIFIED share) of each verified year, and the full-period
+/// obligation: all verified emissions of the period less the annual obligations, the annual
+/// reports counted again only through `less`.
+#[test]
+fn obligations_computed_from_verified_reports() {
+    let mut r = registry();
+    verified_report(&mut r, "R24", 2024, "100000.4");
+    verified_report(&mut r, "R25", 2025, "200000.5");
+    verified_report(&mut r, "R26", 2026, "300001");
+    let e = r.ok(
+        REG_CA,
+        from_reports("A24", 2024, 2024, &["R24"], 3_000, &[]),
+    );
+    assert_eq!(
+        market_effects(&e),
+        [MarketEffect::ObligationComputed {
+            obligation: ObligationId::parse("A24").unwrap(),
+            quantity: 30_000
+        }]
+    );
+    // 200,000.5 → 200,001 whole tonnes (half away from zero); 30 % = 60,000.3 → 60,000.
+    r.ok(
+        REG_CA,
+        from_reports("A25", 2025, 2025, &["R25"], 3_000, &[]),
+    );
+    assert_eq!(ob(&r, "A25").quantity, 60_000);
+    r.check(&[
+        // A report of another year, a share out of range, a report counted twice.
+        (
+            REG_CA,
+            from_reports("X", 2024, 2024, &["R25"], 3_000, &[]),
+            Some(Code::InvalidField),
+        ),
+        (
+            REG_CA,
+            from_reports("X", 2026, 2026, &["R26"], 10_001, &[]),
+            Some(Code::InvalidField),
+        ),
+        (
+            REG_CA,
+            from_reports("X", 2024, 2026, &["R24", "R25", "R26"], 10_000, &[]),
+            Some(Code::DuplicateId),
+        ),
+        (
+            REG_QC,
+            from_reports("X", 2026, 2026, &["R26"], 3_000, &[]),
+            Some(Code::NotAuthorized),
+        ),
+        // Less than the earlier obligations: nothing left to owe.
+        (
+            REG_CA,
+            from_reports("X", 2024, 2024, &["R24"], 1_000, &["A24"]),
+            Some(Code::QuantityOutOfRange),
+        ),
+    ]);
+    // Full period: 100,000 + 200,001 + 300,001 = 600,002, less 30,000 and 60,000.
+    r.ok(
+        REG_CA,
+        from_reports(
+            "CP5",
+            2024,
+            2026,
+            &["R24", "R25", "R26"],
+            10_000,
+            &["A24", "A25"],
+        ),
+    );
+    assert_eq!(ob(&r, "CP5").quantity, 510_002);
+    assert_eq!(ob(&r, "CP5").from_reports, ["R24", "R25", "R26"]);
+}
