@@ -9,6 +9,39 @@ use tonne_registry::market::DelinkTreatment;
 
 mod auction;
 
+/// CalCement's 2025 emissions report (demo data: the example cement plant's inputs).
+const REPORT: &str = "CA1001-2025-R";
+const REPORT_FILE: &[u8] = include_bytes!("../data/demo-calcement-2025.json");
+
+fn calcement_submission() -> tonne_mrv::verification::workflow::VerificationCommand {
+    tonne_mrv::report::submission::submission(REPORT_FILE, REPORT, None)
+        .expect("the demo report computes")
+}
+
+/// The annual share of California's rules (30 %, UNVERIFIED in tonne-market data/us-ca.json).
+fn annual_share_bp() -> u32 {
+    tonne_market::rules::builtin("US-CA")
+        .expect("shipped rules")
+        .compliance
+        .annual_share_bp
+        .value
+}
+
+/// What the registry computes for CalCement's 2025 annual obligation: the share of the
+/// verified covered emissions in whole tonnes (half away from zero), rounded half up.
+fn calcement_annual_obligation() -> u64 {
+    let tonne_mrv::verification::workflow::VerificationCommand::SubmitReport {
+        covered_co2e_t, ..
+    } = calcement_submission()
+    else {
+        unreachable!("a submission")
+    };
+    let whole = covered_co2e_t
+        .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    let t = u64::try_from(whole.mantissa()).expect("positive") / 10u64.pow(whole.scale());
+    (t * u64::from(annual_share_bp()) + 5_000) / 10_000
+}
+
 /// The demo's commands, in order, with whether each is expected to be accepted.
 pub fn script() -> Vec<(Envelope, bool)> {
     let mut out = Vec::new();
@@ -78,6 +111,8 @@ pub fn script() -> Vec<(Envelope, bool)> {
             "Marc (Marché Carbone, alternate)",
             json!("participant"),
         ),
+        ("lena", "Lena (lead verifier)", json!("participant")),
+        ("raj", "Raj (independent reviewer)", json!("participant")),
         (
             "uma",
             "Uma (Sierra Electric, primary)",
@@ -273,7 +308,7 @@ pub fn script() -> Vec<(Envelope, bool)> {
     push(
         t3,
         "carb-eo",
-        json!({"allocate": {"from": "CA-ISSUANCE", "to": "CA1001-H", "legs": [{"series": ser("US-CA", 2025), "quantity": 200_000}, {"series": ser("US-CA", 2026), "quantity": 300_000}]}}),
+        json!({"allocate": {"from": "CA-ISSUANCE", "to": "CA1001-H", "legs": [{"series": ser("US-CA", 2025), "quantity": 270_000}, {"series": ser("US-CA", 2026), "quantity": 300_000}]}}),
         true,
     );
     push(
@@ -367,12 +402,66 @@ pub fn script() -> Vec<(Envelope, bool)> {
         json!({"tick": {}}),
         true,
     );
+    // MRV: CalCement's 2025 emissions report (computed by tonne-mrv from the report file) is
+    // submitted by 10 April, verified by an accredited body after a conflict-of-interest
+    // assessment and an independent review.
+    let v = |cmd: Value| json!({"verification": cmd});
+    push(
+        "2026-03-20T16:00:00Z",
+        "carb-eo",
+        v(
+            json!({"register_body": {"body": "VB-1", "name": "Verifiers Inc.", "accredited_until": "2028-12-31"}}),
+        ),
+        true,
+    );
+    for (verifier, user) in [("V-LENA", "lena"), ("V-RAJ", "raj")] {
+        push(
+            "2026-03-20T16:00:00Z",
+            "carb-eo",
+            v(
+                json!({"accredit_verifier": {"verifier": verifier, "body": "VB-1", "name": verifier, "user": user, "accredited_until": "2028-12-31", "sectors": ["cement"]}}),
+            ),
+            true,
+        );
+    }
+    push(
+        "2026-04-01T16:00:00Z",
+        "alice",
+        v(serde_json::to_value(calcement_submission()).expect("serialises")),
+        true,
+    );
+    push(
+        "2026-04-02T16:00:00Z",
+        "carb-eo",
+        v(json!({"assess_conflict": {"report": REPORT, "body": "VB-1", "level": "low"}})),
+        true,
+    );
+    push(
+        "2026-04-03T16:00:00Z",
+        "carb-eo",
+        v(
+            json!({"assign_verification": {"report": REPORT, "body": "VB-1", "lead": "V-LENA", "team": [], "independent_reviewer": "V-RAJ"}}),
+        ),
+        true,
+    );
+    push(
+        "2026-08-01T16:00:00Z",
+        "raj",
+        v(json!({"complete_review": {"report": REPORT}})),
+        true,
+    );
+    push(
+        "2026-08-03T16:00:00Z",
+        "lena",
+        v(json!({"issue_statement": {"report": REPORT}})),
+        true,
+    );
     // Own accounts: holding -> compliance needs a second representative but no acceptance.
     let t6 = "2026-10-20T17:00:00Z";
     push(
         t6,
         "alice",
-        json!({"propose_transfer": {"transfer": "T-0003", "from": "CA1001-H", "to": "CA1001-C", "legs": [{"series": ser("US-CA", 2025), "quantity": 200_000}, {"series": ser("US-CA", 2026), "quantity": 100_000}], "transaction_type": "own_accounts"}}),
+        json!({"propose_transfer": {"transfer": "T-0003", "from": "CA1001-H", "to": "CA1001-C", "legs": [{"series": ser("US-CA", 2025), "quantity": 270_000}, {"series": ser("US-CA", 2026), "quantity": 100_000}], "transaction_type": "own_accounts"}}),
         true,
     );
     push(
@@ -405,7 +494,7 @@ pub fn script() -> Vec<(Envelope, bool)> {
     push(
         t7,
         "carb-eo",
-        json!({"record_obligation": {"obligation": "CA1001-2025", "entity": "CA1001", "jurisdiction": "US-CA", "label": "2025 annual obligation", "first_year": 2025, "last_year": 2025, "quantity": 200_000}}),
+        json!({"record_obligation_from_reports": {"obligation": "CA1001-2025", "entity": "CA1001", "jurisdiction": "US-CA", "label": "2025 annual obligation", "first_year": 2025, "last_year": 2025, "from_reports": [REPORT], "share_bp": annual_share_bp()}}),
         true,
     );
     push(
@@ -430,7 +519,7 @@ pub fn script() -> Vec<(Envelope, bool)> {
     push(
         t7,
         "carb-eo",
-        json!({"surrender": {"obligation": "CA1001-2025", "account": "CA1001-C", "legs": leg("US-CA", 2025, 200_000)}}),
+        json!({"surrender": {"obligation": "CA1001-2025", "account": "CA1001-C", "legs": leg("US-CA", 2025, calcement_annual_obligation())}}),
         true,
     );
     // Québec surrenders Québec and California allowances alike: the markets are linked.

@@ -502,58 +502,9 @@ fn submission(
     ts: &str,
     sector: Option<String>,
 ) -> Result<ExitCode> {
-    use sha2::{Digest, Sha256};
-    use tonne_mrv::report::{self, SourceScope};
-    use tonne_mrv::verification::materiality::AssessmentScope;
-    use tonne_mrv::verification::workflow::{ReportedStream, VerificationCommand};
     let bytes = std::fs::read(file).map_err(|e| anyhow!("{file}: {e}"))?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| anyhow!("{file}: not UTF-8 text"))?;
-    let input = report::input::parse_json(text).map_err(|e| anyhow!("{file}: {e}"))?;
-    let r = report::compute(&input).map_err(|errs| {
-        let list: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
-        anyhow!("{file}: {}", list.join("; "))
-    })?;
-    let Some(entity) = r.facility.entity.clone() else {
-        return Err(anyhow!(
-            "{file}: facility.entity is required to submit a report"
-        ));
-    };
-    let Some(jurisdiction) = r.facility.jurisdiction.clone() else {
-        return Err(anyhow!(
-            "{file}: facility.jurisdiction is required to submit a report"
-        ));
-    };
-    let streams: Vec<ReportedStream> = r
-        .sources
-        .iter()
-        .filter(|s| s.scope != SourceScope::Indirect)
-        .map(|s| ReportedStream {
-            id: s.id.clone(),
-            scope: if s.covered {
-                AssessmentScope::Covered
-            } else {
-                AssessmentScope::NonCovered
-            },
-            co2e_t: s.co2e_t.normalize(),
-        })
-        .collect();
-    let covered = streams
-        .iter()
-        .filter(|s| s.scope == AssessmentScope::Covered)
-        .map(|s| s.co2e_t)
-        .sum();
-    let cmd = VerificationCommand::SubmitReport {
-        report: report_id.to_owned(),
-        facility: r.facility.id.clone(),
-        entity,
-        jurisdiction,
-        program: r.program.as_str().to_owned(),
-        year: r.reporting_year,
-        sector,
-        digest: hex::encode(Sha256::digest(&bytes)),
-        streams,
-        covered_co2e_t: rust_decimal::Decimal::normalize(&covered),
-    };
+    let cmd = tonne_mrv::report::submission::submission(&bytes, report_id, sector)
+        .map_err(|e| anyhow!("{file}: {e}"))?;
     println!(
         "{}",
         json!({"v": 1, "key": key, "ts": ts, "actor": actor, "cmd": {"verification": cmd}})

@@ -15,7 +15,7 @@ fn interleaved_executes_stay_consistent() {
     assert_eq!(b.head(), a.head());
 
     // Alternate writers; each sees the other's commits before applying.
-    let mut expect = 94;
+    let mut expect = 104;
     for i in 0..20u64 {
         assert_eq!(
             accepted(
@@ -108,18 +108,18 @@ fn a_lost_race_in_a_batch_is_reported_and_memory_reloads() {
     let mut b = open(&path);
     // a stages, b commits first, a's flush loses the race.
     let staged = transfer("a-1", "CA3001-H", "CA1001-H", 60_000);
-    assert_eq!(accepted(&a.stage(&staged).unwrap()), 94);
+    assert_eq!(accepted(&a.stage(&staged).unwrap()), 104);
     assert_eq!(
         accepted(
             &b.execute(&transfer("b-1", "CA3001-H", "QC2001-H", 60_000))
                 .unwrap()
         ),
-        94
+        104
     );
     match a.flush() {
         Err(AppError::Store(StoreError::Conflict {
-            expected: 93,
-            found: 94,
+            expected: 103,
+            found: 104,
         })) => {}
         other => panic!("expected a head conflict, got {other:?}"),
     }
@@ -132,7 +132,7 @@ fn a_lost_race_in_a_batch_is_reported_and_memory_reloads() {
         rejected(&a.execute(&staged).unwrap()),
         Code::InsufficientHolding
     );
-    assert_eq!(a.head().0, 94);
+    assert_eq!(a.head().0, 104);
     verify_ok(&mut a);
     // A fresh reader agrees with both writers.
     let c = open(&path);

@@ -16,12 +16,12 @@ pub fn open(path: &Path) -> Ledger {
         .expect("open ledger")
 }
 
-/// A new SQLite file with the demo market (93 journal entries).
+/// A new SQLite file with the demo market (103 journal entries).
 pub fn demo_ledger() -> (tempfile::TempDir, PathBuf, Ledger) {
     let (dir, path) = temp_db();
     let mut ledger = open(&path);
     demo::run(&mut ledger).expect("demo runs");
-    assert_eq!(ledger.head().0, 93);
+    assert_eq!(ledger.head().0, 103);
     (dir, path, ledger)
 }
 

@@ -17,7 +17,7 @@ fn demo_runs_once_then_refuses_a_non_empty_store() {
         "Auctions",
         "[B] CA4001",
         "untimely obligation CA4001-2025:untimely",
-        "Journal head: seq 93",
+        "Journal head: seq 103",
         "Verify: ok",
     ] {
         assert!(
@@ -27,7 +27,7 @@ fn demo_runs_once_then_refuses_a_non_empty_store() {
         );
     }
     let before = head(&db);
-    assert_eq!(before.0, 93, "the demo journals 93 accepted commands");
+    assert_eq!(before.0, 103, "the demo journals 103 accepted commands");
     let journal_before = journal(&db);
 
     let second = tonne(["demo", "--db", p(&db)]);
@@ -41,7 +41,7 @@ fn demo_runs_once_then_refuses_a_non_empty_store() {
         second.stderr
     );
     assert!(
-        second.stderr.contains("journal head is 93"),
+        second.stderr.contains("journal head is 103"),
         "the message names the head: {:?}",
         second.stderr
     );
@@ -55,7 +55,7 @@ fn demo_runs_once_then_refuses_a_non_empty_store() {
     assert_eq!(head(&db), before);
     assert_eq!(journal(&db), journal_before);
     let v = assert_verify_ok(&db);
-    assert_eq!(v["entries"], json!(93));
+    assert_eq!(v["entries"], json!(103));
     assert_eq!(v["head_hash"], json!(before.1));
     assert_eq!(v["issued"]["US-CA/ALW/2026"], json!(1_000_000));
 }
@@ -135,6 +135,17 @@ fn demo_auction_and_compliance_report() {
     assert_eq!(util["obligations"][1]["quantity"], json!(20_000));
     assert_eq!(util["obligations"][1]["min_allowances"], json!(15_000));
     assert_eq!(ent("CA1001")["obligations"][0]["status"], json!("A"));
+    // CalCement's obligation comes from its verified 2025 report: 868,114.08112 t covered →
+    // 868,114 whole tonnes, 30 % (UNVERIFIED share) = 260,434.2 → 260,434.
+    assert_eq!(ent("CA1001")["obligations"][0]["quantity"], json!(260_434));
+    let steps = journal(&db)
+        .iter()
+        .filter(|e| e["cmd"].get("verification").is_some())
+        .count();
+    assert_eq!(
+        steps, 8,
+        "body, two verifiers, submission, COI, assignment, review, statement"
+    );
     // As of a seq before the event, nothing has been evaluated yet.
     let before = tonne([
         "report",

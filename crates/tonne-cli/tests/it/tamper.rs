@@ -95,7 +95,7 @@ fn journal_is_append_only_through_sql() {
         .unwrap_err();
     assert!(e.to_string().contains("append-only"), "{e}");
     let e = conn
-        .execute("DELETE FROM journal WHERE seq = 93", [])
+        .execute("DELETE FROM journal WHERE seq = 103", [])
         .unwrap_err();
     assert!(e.to_string().contains("append-only"), "{e}");
     drop(conn);
@@ -155,7 +155,7 @@ fn journal_payload_edit_breaks_the_chain_at_that_entry() {
         r.stderr.contains("journal entry 10 does not replay"),
         "{r:?}"
     );
-    assert_eq!(head(&db).0, 93);
+    assert_eq!(head(&db).0, 103);
 }
 
 #[test]
@@ -179,7 +179,7 @@ fn journal_entry_removed_from_the_middle_or_the_end_is_detected() {
     let (_d, db) = demo_db();
     sql(
         &db,
-        "DROP TRIGGER journal_no_delete; DELETE FROM journal WHERE seq = 93",
+        "DROP TRIGGER journal_no_delete; DELETE FROM journal WHERE seq = 103",
     );
     assert_detects(&db, "state", None);
 }

@@ -5,6 +5,7 @@
 
 pub mod csv;
 pub mod input;
+pub mod submission;
 
 use crate::fuel::{self, CarbonContent, FuelRequest, GwpSelection, HeatingValue, Method};
 use crate::gwp::{Ar6Methane, GwpChoice, GwpSet};
