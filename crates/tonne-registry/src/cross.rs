@@ -69,6 +69,30 @@ pub struct CrossTransfer {
 }
 
 impl CrossTransfer {
+    fn pending(
+        direction: Direction,
+        peer: String,
+        account: AccountId,
+        remote_account: String,
+        moves: Vec<CrossMove>,
+        quantity: u64,
+        at: tonne_core::Timestamp,
+    ) -> Self {
+        Self {
+            direction,
+            peer,
+            account,
+            remote_account,
+            moves,
+            quantity,
+            status: CrossStatus::Pending,
+            created_at: at,
+            closed_at: None,
+            reason: None,
+            escrow: BTreeMap::new(),
+        }
+    }
+
     /// The serials of the transfer, as the state machine moves them.
     pub(crate) fn resolved(&self) -> Resolved {
         self.moves
@@ -261,19 +285,15 @@ impl State {
                 let quantity = crate::apply::total(&resolved);
                 self.cross.transfers.insert(
                     transfer.clone(),
-                    CrossTransfer {
-                        direction: Direction::Outbound,
-                        peer: peer.clone(),
-                        account: from.clone(),
-                        remote_account: to.clone(),
-                        moves: moves_of(&resolved),
+                    CrossTransfer::pending(
+                        Direction::Outbound,
+                        peer.clone(),
+                        from.clone(),
+                        to.clone(),
+                        moves_of(&resolved),
                         quantity,
-                        status: CrossStatus::Pending,
-                        created_at: env.ts,
-                        closed_at: None,
-                        reason: None,
-                        escrow: BTreeMap::new(),
-                    },
+                        env.ts,
+                    ),
                 );
                 self.touch(ObjKey::CrossTransfer(transfer.clone()));
                 let moves = self.move_all(
@@ -369,19 +389,15 @@ impl State {
                 let quantity = crate::apply::total(&resolved);
                 self.cross.transfers.insert(
                     transfer.clone(),
-                    CrossTransfer {
-                        direction: Direction::Inbound,
-                        peer: peer.clone(),
-                        account: to.clone(),
-                        remote_account: from.clone(),
-                        moves: moves.clone(),
+                    CrossTransfer::pending(
+                        Direction::Inbound,
+                        peer.clone(),
+                        to.clone(),
+                        from.clone(),
+                        moves.clone(),
                         quantity,
-                        status: CrossStatus::Pending,
-                        created_at: env.ts,
-                        closed_at: None,
-                        reason: None,
-                        escrow: BTreeMap::new(),
-                    },
+                        env.ts,
+                    ),
                 );
                 self.touch(ObjKey::CrossTransfer(transfer.clone()));
                 Ok(vec![status_effect(transfer, "pending")])
