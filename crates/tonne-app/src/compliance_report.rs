@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use std::collections::BTreeMap;
-use tonne_core::{AccountId, JurisdictionCode, Timestamp};
+use tonne_core::{AccountId, EntityId, JurisdictionCode, Timestamp};
 use tonne_registry::State;
 use tonne_registry::command::AccountType;
 use tonne_registry::market::AuctionRecord;
@@ -79,7 +79,7 @@ pub fn compliance_report(
             entities: vec![],
         };
     };
-    let mut by_entity: BTreeMap<String, Vec<ObligationLine>> = BTreeMap::new();
+    let mut by_entity: BTreeMap<&EntityId, Vec<ObligationLine>> = BTreeMap::new();
     let mut ids: Vec<_> = state.obligations.keys().collect();
     ids.sort();
     for id in ids {
@@ -100,7 +100,7 @@ pub fn compliance_report(
             None => "open".into(),
         };
         by_entity
-            .entry(o.entity.to_string())
+            .entry(&o.entity)
             .or_default()
             .push(ObligationLine {
                 obligation: id.to_string(),
@@ -126,12 +126,7 @@ pub fn compliance_report(
     }
     let mut entities = Vec::new();
     for (entity, obligations) in by_entity {
-        let e = state
-            .entities
-            .iter()
-            .find(|(id, _)| id.as_str() == entity)
-            .map(|(_, e)| e)
-            .expect("obligations name registered entities");
+        let e = &state.entities[entity];
         let account: Option<&AccountId> = e.accounts.get(&AccountType::Compliance);
         let mut compliance_account = BTreeMap::new();
         let mut not_surrenderable = Vec::new();
@@ -139,11 +134,7 @@ pub fn compliance_report(
             for (series, set) in &acc.holdings {
                 compliance_account.insert(series.to_string(), set.count());
                 if !state.surrenderable(series, &e.jurisdiction, t) {
-                    let delinked = state.links.iter().any(|l| {
-                        l.until.is_some()
-                            && ((&l.a == series.jurisdiction() && l.b == e.jurisdiction)
-                                || (&l.b == series.jurisdiction() && l.a == e.jurisdiction))
-                    });
+                    let delinked = state.delinked(series.jurisdiction(), &e.jurisdiction);
                     let how = if delinked {
                         "delinked from"
                     } else {
@@ -162,7 +153,7 @@ pub fn compliance_report(
         entities.push(EntityLine {
             name: e.name.clone(),
             jurisdiction: e.jurisdiction,
-            entity,
+            entity: entity.to_string(),
             outstanding: obligations.iter().map(|o| o.outstanding).sum(),
             obligations,
             owed,

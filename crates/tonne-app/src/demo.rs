@@ -36,8 +36,10 @@ fn calcement_annual_obligation() -> u64 {
     else {
         unreachable!("a submission")
     };
-    let whole = covered_co2e_t
-        .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    let whole = tonne_mrv::num::round::obligation_tonnes(
+        covered_co2e_t,
+        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+    );
     let t = u64::try_from(whole.mantissa()).expect("positive") / 10u64.pow(whole.scale());
     (t * u64::from(annual_share_bp()) + 5_000) / 10_000
 }

@@ -57,8 +57,8 @@ pub enum Reply {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransferLine {
     pub transfer: TransferId,
-    pub direction: String,
-    pub status: String,
+    pub direction: Direction,
+    pub status: CrossStatus,
     pub quantity: u64,
     pub moves: Vec<CrossMove>,
 }
@@ -136,15 +136,8 @@ pub fn transfers_with(ledger: &Ledger, peer: &str) -> Vec<TransferLine> {
         .filter(|(_, t)| t.peer == peer)
         .map(|(id, t)| TransferLine {
             transfer: id.clone(),
-            direction: match t.direction {
-                Direction::Outbound => "outbound".into(),
-                Direction::Inbound => "inbound".into(),
-            },
-            status: match t.status {
-                CrossStatus::Pending => "pending".into(),
-                CrossStatus::Posted => "posted".into(),
-                CrossStatus::Voided => "voided".into(),
-            },
+            direction: t.direction,
+            status: t.status,
             quantity: t.quantity,
             moves: t.moves.clone(),
         })
@@ -319,6 +312,18 @@ pub fn complete(
             reason: Some(reason),
         })
     };
+    // Best effort: the peer voids its pending side, if it has one; a lost abort leaves a
+    // pending record that reconciliation reports.
+    let abort = |reason: String| {
+        let _ = request(
+            addr,
+            &Message::Abort {
+                transfer: transfer.clone(),
+                reason,
+            },
+            timeout,
+        );
+    };
     let prepare = Message::Prepare {
         transfer: transfer.clone(),
         from: t.account.to_string(),
@@ -332,14 +337,7 @@ pub fn complete(
         }
         Ok(other) => return void(ledger, format!("unexpected reply to prepare: {other:?}")),
         Err(e) => {
-            let _ = request(
-                addr,
-                &Message::Abort {
-                    transfer: transfer.clone(),
-                    reason: "timeout".into(),
-                },
-                timeout,
-            );
+            abort("timeout".into());
             return void(ledger, format!("no answer from the peer: {e}"));
         }
     }
@@ -370,14 +368,7 @@ pub fn complete(
                 });
             }
             Ok(Reply::Rejected { code, message }) => {
-                let _ = request(
-                    addr,
-                    &Message::Abort {
-                        transfer: transfer.clone(),
-                        reason: format!("commit refused: E{code}"),
-                    },
-                    timeout,
-                );
+                abort(format!("commit refused: E{code}"));
                 return void(
                     ledger,
                     format!("commit refused by the peer: E{code} {message}"),
@@ -387,14 +378,7 @@ pub fn complete(
             Err(e) => last = Some(e.to_string()),
         }
     }
-    let _ = request(
-        addr,
-        &Message::Abort {
-            transfer: transfer.clone(),
-            reason: "timeout".into(),
-        },
-        timeout,
-    );
+    abort("timeout".into());
     void(
         ledger,
         format!("no commit from the peer: {}", last.unwrap_or_default()),
@@ -422,26 +406,28 @@ pub fn reconcile(local: &[TransferLine], remote: &[TransferLine]) -> Reconciliat
     let (mut sent, mut received) = (0u64, 0u64);
     for l in local {
         let r = by_id.get(&l.transfer);
-        match (l.status.as_str(), r) {
-            ("posted", Some(r)) if r.status == "posted" => {
+        use CrossStatus::{Pending, Posted, Voided};
+        match (l.status, r) {
+            (Posted, Some(r)) if r.status == Posted => {
                 if r.direction == l.direction {
-                    mismatches.push(format!("{}: {} on both sides", l.transfer, l.direction));
+                    mismatches.push(format!("{}: {:?} on both sides", l.transfer, l.direction));
                 }
                 if r.moves != l.moves {
                     mismatches.push(format!("{}: the serials differ", l.transfer));
                 }
-                if l.direction == "outbound" {
-                    sent += l.quantity;
-                } else {
-                    received += l.quantity;
+                match l.direction {
+                    Direction::Outbound => sent += l.quantity,
+                    Direction::Inbound => received += l.quantity,
                 }
             }
-            ("voided", None) => {}
-            ("voided", Some(r)) if r.status == "voided" => {}
-            ("pending", _) => mismatches.push(format!("{}: still pending here", l.transfer)),
-            (s, None) => mismatches.push(format!("{}: {s} here, unknown at the peer", l.transfer)),
+            (Voided, None) => {}
+            (Voided, Some(r)) if r.status == Voided => {}
+            (Pending, _) => mismatches.push(format!("{}: still pending here", l.transfer)),
+            (s, None) => {
+                mismatches.push(format!("{}: {s:?} here, unknown at the peer", l.transfer))
+            }
             (s, Some(r)) => mismatches.push(format!(
-                "{}: {s} here, {} at the peer",
+                "{}: {s:?} here, {:?} at the peer",
                 l.transfer, r.status
             )),
         }
@@ -449,9 +435,9 @@ pub fn reconcile(local: &[TransferLine], remote: &[TransferLine]) -> Reconciliat
     let local_ids: std::collections::BTreeSet<&TransferId> =
         local.iter().map(|t| &t.transfer).collect();
     for r in remote {
-        if !local_ids.contains(&r.transfer) && r.status != "voided" {
+        if !local_ids.contains(&r.transfer) && r.status != CrossStatus::Voided {
             mismatches.push(format!(
-                "{}: {} at the peer, unknown here",
+                "{}: {:?} at the peer, unknown here",
                 r.transfer, r.status
             ));
         }

@@ -239,7 +239,7 @@ impl State {
                 if self
                     .links
                     .iter()
-                    .any(|l| same_pair(l, a, b) && l.until.is_none())
+                    .any(|l| l.joins(a, b) && l.until.is_none())
                 {
                     return reject(Code::DuplicateId, format!("{a} and {b} are already linked"));
                 }
@@ -257,7 +257,7 @@ impl State {
                 let Some(i) = self
                     .links
                     .iter()
-                    .position(|l| same_pair(l, a, b) && l.until.is_none())
+                    .position(|l| l.joins(a, b) && l.until.is_none())
                 else {
                     return reject(Code::InvalidField, format!("{a} and {b} are not linked"));
                 };
@@ -1492,10 +1492,6 @@ impl State {
         self.reversible.set_reversed(seq);
         Ok(back.into_iter().map(Effect::Moved).collect())
     }
-}
-
-fn same_pair(l: &Link, a: &JurisdictionCode, b: &JurisdictionCode) -> bool {
-    (&l.a == a && &l.b == b) || (&l.a == b && &l.b == a)
 }
 
 pub(crate) fn vintage(y: u16) -> Result<(), Rejection> {

@@ -8,7 +8,7 @@
 //! journals.
 
 use crate::apply::{Resolved, text};
-use crate::command::{Command, Envelope, Leg, UserRole};
+use crate::command::{Command, Envelope, UserRole};
 use crate::effect::{Effect, Loc};
 use crate::rejection::{Code, Rejection, reject};
 use crate::state::{ObjKey, State};
@@ -24,14 +24,14 @@ pub struct Peer {
     pub jurisdictions: Vec<JurisdictionCode>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     Outbound,
     Inbound,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CrossStatus {
     Pending,
@@ -421,17 +421,8 @@ impl State {
                             .is_some_and(|set| set.contains(*r));
                         let from = Loc::Peer(x.peer.clone());
                         if abroad {
+                            // move_serials drops the peer's set once it is empty.
                             self.move_range(series, *r, &from, &to);
-                            if self.cross.peer_held[&x.peer]
-                                .get(series)
-                                .is_some_and(|s| s.is_empty())
-                            {
-                                self.cross
-                                    .peer_held
-                                    .get_mut(&x.peer)
-                                    .expect("present")
-                                    .remove(series);
-                            }
                         } else {
                             self.cross
                                 .imported
@@ -563,16 +554,4 @@ impl State {
         x.reason = reason;
         self.touch(ObjKey::CrossTransfer(t.clone()));
     }
-}
-
-/// For commands listing serials as legs (tests, tools): the explicit-range legs of moves.
-pub fn legs_of(moves: &[CrossMove]) -> Vec<Leg> {
-    moves
-        .iter()
-        .map(|m| Leg {
-            series: m.series.clone(),
-            quantity: None,
-            ranges: m.ranges.clone(),
-        })
-        .collect()
 }

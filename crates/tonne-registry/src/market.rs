@@ -250,6 +250,34 @@ impl MarketState {
         })
     }
 
+    /// Takes up to `q` of `consignor`'s unsold `series` off auction account `acct`'s record,
+    /// dropping emptied entries (the stored object disappears with the last one).
+    pub(crate) fn take_consigned(
+        &mut self,
+        acct: &AccountId,
+        consignor: &EntityId,
+        series: &SeriesKey,
+        q: u64,
+    ) {
+        let Some(by) = self.consigned.get_mut(acct) else {
+            return;
+        };
+        if let Some(per) = by.get_mut(consignor) {
+            if let Some(left) = per.get_mut(series) {
+                *left = left.saturating_sub(q);
+                if *left == 0 {
+                    per.remove(series);
+                }
+            }
+            if per.is_empty() {
+                by.remove(consignor);
+            }
+        }
+        if by.is_empty() {
+            self.consigned.remove(acct);
+        }
+    }
+
     /// Whether offsets of `series` count as sector-based and as lacking direct environmental
     /// benefits. An unregistered project counts as project-based and as lacking direct
     /// environmental benefits (the stricter reading) until the regulator registers it.

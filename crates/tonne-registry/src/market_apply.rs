@@ -37,6 +37,7 @@ fn price(p: &Price) -> Result<(), Rejection> {
             format!("price.currency {:?} is not an ISO 4217 code", p.currency),
         );
     }
+    // An input bound against typing errors (1,000,000.00 per instrument), not a market rule.
     if p.unit_price_minor == 0 || p.unit_price_minor > 100_000_000 {
         return reject(
             Code::InvalidField,
@@ -301,23 +302,11 @@ impl State {
             return;
         }
         let consignor = dst.entity.clone();
-        let Some(by) = self.market.consigned.get_mut(from) else {
+        if !self.market.consigned.contains_key(from) {
             return;
-        };
-        if let Some(per) = by.get_mut(&consignor)
-            && let Some(q) = per.get_mut(&m.series)
-        {
-            *q = q.saturating_sub(m.range.len());
-            if *q == 0 {
-                per.remove(&m.series);
-            }
-            if per.is_empty() {
-                by.remove(&consignor);
-            }
         }
-        if by.is_empty() {
-            self.market.consigned.remove(from);
-        }
+        self.market
+            .take_consigned(from, &consignor, &m.series, m.range.len());
         self.touch(ObjKey::Consignment(from.clone()));
     }
 
@@ -467,19 +456,7 @@ impl State {
             crate::market::record_auction(&mut rec, d, jur, unit);
         }
         for ((acct, series, c), q) in &consigned {
-            let by = self.market.consigned.get_mut(acct).expect("checked");
-            let per = by.get_mut(c).expect("checked");
-            let left = per.get_mut(series).expect("checked");
-            *left -= q;
-            if *left == 0 {
-                per.remove(series);
-            }
-            if per.is_empty() {
-                by.remove(c);
-            }
-            if by.is_empty() {
-                self.market.consigned.remove(acct);
-            }
+            self.market.take_consigned(acct, c, series, *q);
             self.touch(ObjKey::Consignment(acct.clone()));
         }
         let mut effects = Vec::new();
@@ -631,12 +608,7 @@ impl State {
             .compliance_rules
             .get(jur)
             .is_some_and(|r| r.after_delink == crate::market::DelinkTreatment::Surrenderable);
-        keeps
-            && self.links.iter().any(|l| {
-                ((&l.a == series.jurisdiction() && &l.b == jur)
-                    || (&l.b == series.jurisdiction() && &l.a == jur))
-                    && l.until.is_some()
-            })
+        keeps && self.delinked(series.jurisdiction(), jur)
     }
 
     /// What surrendering `resolved` adds to an obligation's counters: (offsets, sector-based,
@@ -955,6 +927,7 @@ fn check_compliance_rules(r: &ComplianceRules) -> Result<(), Rejection> {
             );
         }
     }
+    // Input bounds only; the values themselves come from the jurisdiction's rules file.
     if r.untimely_multiplier == 0 || r.untimely_multiplier > 100 {
         return reject(
             Code::InvalidField,

@@ -33,6 +33,13 @@ pub struct Link {
     pub until: Option<Timestamp>,
 }
 
+impl Link {
+    /// Whether this link joins `a` and `b`, in either order.
+    pub fn joins(&self, a: &JurisdictionCode, b: &JurisdictionCode) -> bool {
+        (&self.a == a && &self.b == b) || (&self.a == b && &self.b == a)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
     pub name: String,
@@ -513,11 +520,17 @@ impl State {
     /// Whether instruments issued by `a` may be held or surrendered in `b` at `t`.
     pub fn linked(&self, a: &JurisdictionCode, b: &JurisdictionCode, t: Timestamp) -> bool {
         a == b
-            || self.links.iter().any(|l| {
-                ((&l.a == a && &l.b == b) || (&l.a == b && &l.b == a))
-                    && l.effective <= t
-                    && l.until.is_none_or(|u| t < u)
-            })
+            || self
+                .links
+                .iter()
+                .any(|l| l.joins(a, b) && l.effective <= t && l.until.is_none_or(|u| t < u))
+    }
+
+    /// Whether `a` and `b` were linked and a delink has ended it.
+    pub fn delinked(&self, a: &JurisdictionCode, b: &JurisdictionCode) -> bool {
+        self.links
+            .iter()
+            .any(|l| l.joins(a, b) && l.until.is_some())
     }
 
     /// The jurisdiction an account belongs to (its entity's).

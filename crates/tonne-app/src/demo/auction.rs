@@ -57,30 +57,28 @@ pub fn settlement() -> Value {
     let price = outcome
         .settlement_price_cents
         .expect("the demo auction sells");
-    // Consigned allowances sell first (REG-§95910(d)); the rest of what sold is split between
-    // the jurisdictions pro rata to what each offered (QC-s.52; here it all sells).
+    // Consigned allowances sell first (REG-§95910(d)).
     let consigned: u64 = SUPPLY.iter().filter(|s| s.2.is_some()).map(|s| s.3).sum();
-    let state_owned: u64 = supply - consigned;
-    let mut left_to_split = outcome.sold.saturating_sub(consigned);
-    let mut pools: Vec<(usize, u64)> = Vec::new();
-    let mut remaining_state = state_owned;
-    for (i, s) in SUPPLY.iter().enumerate() {
-        let take = if s.2.is_some() {
-            s.3.min(outcome.sold)
-        } else {
-            // Rounded down; the last jurisdiction takes the remainder so the total is kept.
-            let share = if remaining_state == s.3 {
-                left_to_split
-            } else {
-                (u128::from(outcome.sold.saturating_sub(consigned)) * u128::from(s.3)
-                    / u128::from(state_owned)) as u64
-            };
-            remaining_state -= s.3;
-            left_to_split -= share;
-            share
-        };
-        pools.push((i, take));
-    }
+    let state_owned: Vec<u64> = SUPPLY
+        .iter()
+        .filter(|s| s.2.is_none())
+        .map(|s| s.3)
+        .collect();
+    // The rest of what sold split between the jurisdictions pro rata to what each offered.
+    let mut shares = tonne_market::pro_rata::split(
+        outcome.sold.saturating_sub(consigned),
+        &state_owned,
+        &mut tonne_core::rng::SplitMix64::new(20_260_225),
+    )
+    .into_iter();
+    let pools: Vec<(usize, u64)> = SUPPLY
+        .iter()
+        .enumerate()
+        .map(|(i, s)| match s.2 {
+            Some(_) => (i, s.3.min(outcome.sold)),
+            None => (i, shares.next().expect("one share per offer").total()),
+        })
+        .collect();
     let mut deliveries = Vec::new();
     let mut pool = pools.into_iter().filter(|p| p.1 > 0).peekable();
     for (bidder, &won) in &outcome.awards {
