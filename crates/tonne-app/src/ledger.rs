@@ -71,7 +71,7 @@ fn digest_of(env: &Envelope, command_bytes: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn key_hash(key: &str) -> u64 {
+pub(crate) fn key_hash(key: &str) -> u64 {
     use std::hash::{BuildHasher, BuildHasherDefault};
     BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one(key)
 }
@@ -108,10 +108,20 @@ impl Ledger {
             pending: Commit::default(),
             batch_keys: FxHashMap::default(),
         };
-        ledger.catch_up()?;
+        // The idempotency index: the keys of the journal's entries, collected while replaying,
+        // and those of rejected commands, which have no entry.
         let mut keys = FxHashSet::default();
-        ledger.st()?.scan_results(&mut |r: CommandResult| {
-            keys.insert(key_hash(&r.key));
+        let Slot::Idle(store) = &mut ledger.store else {
+            unreachable!("a new ledger's store is idle")
+        };
+        crate::replay::replay_with_keys(
+            store.as_mut(),
+            &mut ledger.state,
+            &mut ledger.head,
+            &mut keys,
+        )?;
+        store.scan_rejected_keys(&mut |k| {
+            keys.insert(key_hash(k));
         })?;
         ledger.keys = keys;
         ledger.state.track_changes();

@@ -8,7 +8,6 @@ use crate::replay::{Until, replay};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tonne_core::{RangeSet, SerialRange, SeriesKey};
-use tonne_registry::Loc;
 use tonne_registry::{GENESIS_HASH, State};
 use tonne_store::Store;
 
@@ -57,7 +56,37 @@ pub fn verify(store: &mut dyn Store) -> Result<VerifyReport, AppError> {
         }
         Err(e) => return Err(e),
     }
-    if let Err((check, detail)) = check_invariants(&state) {
+    // The stored rows are read on one thread while the replayed state is checked and exported
+    // on this one and a helper; the checks are then reported in their fixed order.
+    let keys = state.object_keys();
+    let (first, second) = keys.split_at(keys.len() / 2);
+    let (invariants, rows, objects, stored) = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| -> Result<_, AppError> {
+            let holdings = store.holdings()?;
+            let objects = store.objects()?;
+            Ok((holdings, objects))
+        });
+        let state = &state;
+        let half = scope.spawn(move || {
+            second
+                .iter()
+                .filter_map(|k| state.object_row(k))
+                .collect::<Vec<_>>()
+        });
+        let invariants = check_invariants(state);
+        let rows = state.holding_rows();
+        // `State::object_rows`, in two halves.
+        let mut objects: Vec<_> = first.iter().filter_map(|k| state.object_row(k)).collect();
+        objects.extend(half.join().expect("object rows"));
+        objects.sort();
+        (
+            invariants,
+            rows,
+            objects,
+            reader.join().expect("store reader"),
+        )
+    });
+    if let Err((check, detail)) = invariants {
         return Ok(fail(report, None, check, detail));
     }
     for (series, issued) in &state.series {
@@ -69,7 +98,7 @@ pub fn verify(store: &mut dyn Store) -> Result<VerifyReport, AppError> {
         );
         *report.issued.entry(k).or_default() += issued;
     }
-    let stored = store.holdings()?;
+    let (stored, stored_objects) = stored?;
     // A stored row that is not a valid, canonical range list (inverted, zero, overlapping) or
     // whose count disagrees with its ranges is reported as such before any comparison.
     for h in &stored {
@@ -95,7 +124,6 @@ pub fn verify(store: &mut dyn Store) -> Result<VerifyReport, AppError> {
             }
         }
     }
-    let rows = state.holding_rows();
     if let Some(d) = first_difference(&rows, &stored, |h| {
         format!(
             "{} at {} ({} serials: {})",
@@ -112,8 +140,6 @@ pub fn verify(store: &mut dyn Store) -> Result<VerifyReport, AppError> {
             format!("stored holdings differ from the replayed journal: {d}"),
         ));
     }
-    let objects = state.object_rows();
-    let stored_objects = store.objects()?;
     if let Some(d) = first_difference(&objects, &stored_objects, |o| {
         format!("{} {}", o.kind, o.id)
     }) {
@@ -130,14 +156,16 @@ pub fn verify(store: &mut dyn Store) -> Result<VerifyReport, AppError> {
 /// Conservation per series (so per kind and vintage) and no serial in two places, on the
 /// replayed state: every location's ranges of a series, merged, must tile 1..=issued exactly.
 pub fn check_invariants(state: &State) -> Result<(), (&'static str, String)> {
-    // Locations are labelled only when a check fails: verify walks every range.
-    let mut by_series: BTreeMap<&SeriesKey, Vec<(SerialRange, Loc)>> = BTreeMap::new();
-    for (series, loc, set) in state.serial_sets() {
-        by_series
-            .entry(series)
-            .or_default()
-            .extend(set.iter().map(|r| (r, loc.clone())));
+    // Ranges carry the index of their set: locations are named only when a check fails, and
+    // verify walks every range.
+    let sets = state.serial_sets();
+    let mut by_series: BTreeMap<&SeriesKey, Vec<(SerialRange, usize)>> = BTreeMap::new();
+    for (i, (series, _, set)) in sets.iter().enumerate() {
+        let v = by_series.entry(*series).or_default();
+        v.reserve(set.range_count());
+        v.extend(set.iter().map(|r| (r, i)));
     }
+    let loc = |i: usize| &sets[i].1;
     for (series, issued) in &state.series {
         let mut ranges = by_series.remove(series).unwrap_or_default();
         ranges.sort_unstable_by_key(|(r, _)| r.start());
@@ -148,7 +176,10 @@ pub fn check_invariants(state: &State) -> Result<(), (&'static str, String)> {
                     "overlap",
                     format!(
                         "{series} serials {} at {} overlap {} at {}",
-                        w[0].0, w[0].1, w[1].0, w[1].1
+                        w[0].0,
+                        loc(w[0].1),
+                        w[1].0,
+                        loc(w[1].1)
                     ),
                 ));
             }

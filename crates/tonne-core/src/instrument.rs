@@ -63,7 +63,11 @@ impl JurisdictionCode {
         }
     }
     pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).expect("validated ASCII")
+        std::str::from_utf8(self.as_bytes()).expect("validated ASCII")
+    }
+    /// The code's ASCII bytes (what `as_str` returns, without the UTF-8 check).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
     }
 }
 

@@ -745,15 +745,7 @@ impl State {
         }
     }
     pub(crate) fn require_open(&self, account: &AccountId) -> Result<(), Rejection> {
-        match self.account(account)?.status {
-            AccountStatus::Open => Ok(()),
-            AccountStatus::Frozen => {
-                reject(Code::AccountFrozen, format!("account {account} is frozen"))
-            }
-            AccountStatus::Closed => {
-                reject(Code::AccountClosed, format!("account {account} is closed"))
-            }
-        }
+        is_open(self.account(account)?, account)
     }
 
     fn set_status(
@@ -929,7 +921,10 @@ impl State {
             let held = self.set_at(&leg.series, loc).unwrap_or(&empty);
             let ranges = match (leg.quantity, leg.ranges.is_empty()) {
                 (Some(q), true) => {
-                    quantity(&format!("legs[{i}].quantity"), q)?;
+                    if q == 0 || q > MAX_QUANTITY {
+                        // `quantity`, with the field named only when it is refused.
+                        quantity(&format!("legs[{i}].quantity"), q)?;
+                    }
                     held.lowest(q).map_err(|_| {
                         Rejection::new(
                             Code::InsufficientHolding,
@@ -1032,9 +1027,9 @@ impl State {
             );
         }
         if via != Via::Regulator {
-            self.require_open(from)?;
+            is_open(src, from)?;
         }
-        self.require_open(to)?;
+        is_open(dst, to)?;
         let same_entity = src.entity == dst.entity;
         let (s, d) = (src.account_type, dst.account_type);
         let refuse = |why: &str| {
@@ -1093,7 +1088,7 @@ impl State {
                 );
             }
         }
-        let to_jur = self.account_jurisdiction(to).expect("checked");
+        let to_jur = &self.entities[&dst.entity].jurisdiction;
         for (series, _) in resolved {
             if !self.linked(series.jurisdiction(), to_jur, t) {
                 return reject(
@@ -1491,6 +1486,15 @@ impl State {
         }
         self.reversible.set_reversed(seq);
         Ok(back.into_iter().map(Effect::Moved).collect())
+    }
+}
+
+/// [`State::require_open`] for an account already looked up.
+fn is_open(acc: &Account, id: &AccountId) -> Result<(), Rejection> {
+    match acc.status {
+        AccountStatus::Open => Ok(()),
+        AccountStatus::Frozen => reject(Code::AccountFrozen, format!("account {id} is frozen")),
+        AccountStatus::Closed => reject(Code::AccountClosed, format!("account {id} is closed")),
     }
 }
 

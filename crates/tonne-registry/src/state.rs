@@ -287,6 +287,12 @@ impl State {
         Self::default()
     }
 
+    /// Makes room for `additional` more journal entries' bookkeeping (a replay that knows how
+    /// many entries follow saves the repeated growth).
+    pub fn reserve_entries(&mut self, additional: usize) {
+        self.reversible.fingerprints.reserve(additional);
+    }
+
     /// Start recording changed objects and holdings (for a writer that stores net differences).
     pub fn track_changes(&mut self) {
         self.changes = Some(Changes::default());
@@ -378,9 +384,7 @@ impl State {
         from: &Loc,
         to: &Loc,
     ) {
-        self.count_allowances(series, range.len(), from, false);
-        self.move_serials(series, range, from, to);
-        self.count_allowances(series, range.len(), to, true);
+        self.move_ranges(series, &[range], from, to);
     }
 
     /// Moves many ranges of one series between the same two places, updating the holding-limit
@@ -394,15 +398,17 @@ impl State {
     ) {
         let total: u64 = ranges.iter().map(|r| r.len()).sum();
         self.count_allowances(series, total, from, false);
-        for r in ranges {
-            self.move_serials(series, *r, from, to);
-        }
+        self.move_serials(series, ranges, from, to);
         self.count_allowances(series, total, to, true);
     }
 
-    /// The serial sets and change tracking of a move; counters are the callers' business.
-    fn move_serials(&mut self, series: &SeriesKey, range: SerialRange, from: &Loc, to: &Loc) {
+    /// The serial sets and change tracking of a move (each set is looked up once for all the
+    /// ranges); counters are the callers' business.
+    fn move_serials(&mut self, series: &SeriesKey, ranges: &[SerialRange], from: &Loc, to: &Loc) {
         debug_assert_ne!(from, to);
+        if ranges.is_empty() {
+            return;
+        }
         if let Some(c) = &mut self.changes {
             for loc in [from, to] {
                 if *loc != Loc::Unissued && !c.holdings.contains(&(series.clone(), loc.clone())) {
@@ -412,21 +418,25 @@ impl State {
         }
         if *from == Loc::Unissued {
             let issued = self.series.entry(series.clone()).or_insert(0);
-            assert_eq!(range.start(), *issued + 1, "issuance continues the series");
-            *issued = range.end();
+            for range in ranges {
+                assert_eq!(range.start(), *issued + 1, "issuance continues the series");
+                *issued = range.end();
+            }
             self.touch(ObjKey::Series(series.clone()));
         } else {
             let map = self.set_map_mut(from);
             let set = map.get_mut(series).expect("checked: serials present");
-            set.remove(range).expect("checked: serials present");
+            set.remove_all(ranges).expect("checked: serials present");
             if set.is_empty() {
                 map.remove(series);
             }
         }
-        self.set_map_mut(to)
-            .entry(series.clone())
-            .or_default()
-            .insert(range)
+        let map = self.set_map_mut(to);
+        let set = match map.get_mut(series) {
+            Some(set) => set,
+            None => map.entry(series.clone()).or_default(),
+        };
+        set.insert_all(ranges)
             .expect("a serial is in one place only");
     }
 

@@ -572,6 +572,33 @@ impl Store for PgStore {
         tx.commit().map_err(backend("scanning command results"))
     }
 
+    fn scan_rejected_keys(&mut self, f: &mut dyn FnMut(&str)) -> Result<(), StoreError> {
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(backend("scanning rejected keys"))?;
+        let portal = tx
+            .bind(
+                "SELECT idem_key FROM command_results WHERE seq IS NULL",
+                &[],
+            )
+            .map_err(backend("scanning rejected keys"))?;
+        loop {
+            let rows = tx
+                .query_portal(&portal, PAGE as i32)
+                .map_err(backend("scanning rejected keys"))?;
+            for row in &rows {
+                f(row
+                    .try_get::<_, &str>(0)
+                    .map_err(backend("scanning rejected keys"))?);
+            }
+            if (rows.len() as i64) < PAGE {
+                break;
+            }
+        }
+        tx.commit().map_err(backend("scanning rejected keys"))
+    }
+
     fn holdings(&mut self) -> Result<Vec<HoldingRow>, StoreError> {
         let rows = self
             .client

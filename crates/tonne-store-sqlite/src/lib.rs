@@ -9,6 +9,7 @@ use std::time::Duration;
 use tonne_core::{Timestamp, UserId};
 use tonne_registry::JournalEntry;
 use tonne_registry::export::{HoldingRow, ObjectRow};
+use tonne_registry::journal::JournalEntryRef;
 use tonne_store::{CommandResult, Commit, NaiveLedger, Store, StoreError};
 
 pub struct SqliteStore {
@@ -46,7 +47,7 @@ impl SqliteStore {
     }
 }
 
-fn hash32(v: Vec<u8>, what: &str) -> Result<[u8; 32], StoreError> {
+fn hash32(v: &[u8], what: &str) -> Result<[u8; 32], StoreError> {
     v.try_into()
         .map_err(|_| StoreError::Corrupt(format!("{what} is not 32 bytes")))
 }
@@ -55,25 +56,35 @@ fn u64_of(v: i64, what: &str) -> Result<u64, StoreError> {
     u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what} is negative ({v})")))
 }
 
-fn row_to_entry(
-    r: &rusqlite::Row<'_>,
-) -> Result<Result<JournalEntry, StoreError>, rusqlite::Error> {
+/// A journal row, its text and payload borrowed from SQLite's row buffer.
+fn row_to_ref<'r>(
+    r: &'r rusqlite::Row<'_>,
+) -> Result<Result<JournalEntryRef<'r>, StoreError>, rusqlite::Error> {
+    fn col<'r, T>(
+        r: &'r rusqlite::Row<'_>,
+        i: usize,
+        f: fn(rusqlite::types::ValueRef<'r>) -> rusqlite::types::FromSqlResult<T>,
+    ) -> Result<T, rusqlite::Error> {
+        let v = r.get_ref(i)?;
+        let t = v.data_type();
+        f(v).map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, t, Box::new(e)))
+    }
     let seq: i64 = r.get(0)?;
-    let prev: Vec<u8> = r.get(1)?;
-    let hash: Vec<u8> = r.get(2)?;
+    let prev = col(r, 1, |v| v.as_blob())?;
+    let hash = col(r, 2, |v| v.as_blob())?;
     let ts: i64 = r.get(3)?;
-    let actor: String = r.get(4)?;
-    let key: String = r.get(5)?;
+    let actor = col(r, 4, |v| v.as_str())?;
+    let key = col(r, 5, |v| v.as_str())?;
     let format: i64 = r.get(6)?;
-    let payload: Vec<u8> = r.get(7)?;
+    let payload = col(r, 7, |v| v.as_blob())?;
     Ok((|| {
-        Ok(JournalEntry {
+        Ok(JournalEntryRef {
             seq: u64_of(seq, "journal.seq")?,
             prev_hash: hash32(prev, "journal.prev_hash")?,
             hash: hash32(hash, "journal.hash")?,
             ts: Timestamp::from_millis(ts)
                 .map_err(|e| StoreError::Corrupt(format!("journal.ts_ms of {seq}: {e}")))?,
-            actor: UserId::parse(&actor)
+            actor: UserId::parse(actor)
                 .map_err(|e| StoreError::Corrupt(format!("journal.actor of {seq}: {e}")))?,
             key,
             format: u16::try_from(format)
@@ -81,6 +92,12 @@ fn row_to_entry(
             payload,
         })
     })())
+}
+
+fn row_to_entry(
+    r: &rusqlite::Row<'_>,
+) -> Result<Result<JournalEntry, StoreError>, rusqlite::Error> {
+    Ok(row_to_ref(r)?.map(|e| e.to_entry()))
 }
 
 const JOURNAL_COLS: &str = "seq, prev_hash, hash, ts_ms, actor, idem_key, format, payload";
@@ -100,7 +117,7 @@ impl Store for SqliteStore {
             .map_err(be("head"))?;
         match row {
             None => Ok((0, [0; 32])),
-            Some((seq, hash)) => Ok((u64_of(seq, "journal.seq")?, hash32(hash, "journal.hash")?)),
+            Some((seq, hash)) => Ok((u64_of(seq, "journal.seq")?, hash32(&hash, "journal.hash")?)),
         }
     }
 
@@ -118,6 +135,24 @@ impl Store for SqliteStore {
         let mut rows = stmt.query([after as i64]).map_err(be("scan journal"))?;
         while let Some(r) = rows.next().map_err(be("scan journal"))? {
             f(row_to_entry(r).map_err(be("scan journal"))??)?;
+        }
+        Ok(())
+    }
+
+    fn scan_journal_refs(
+        &mut self,
+        after: u64,
+        f: &mut dyn FnMut(JournalEntryRef<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {JOURNAL_COLS} FROM journal WHERE seq > ?1 ORDER BY seq"
+            ))
+            .map_err(be("scan journal"))?;
+        let mut rows = stmt.query([after as i64]).map_err(be("scan journal"))?;
+        while let Some(r) = rows.next().map_err(be("scan journal"))? {
+            f(row_to_ref(r).map_err(be("scan journal"))??)?;
         }
         Ok(())
     }
@@ -257,6 +292,24 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn scan_rejected_keys(&mut self, f: &mut dyn FnMut(&str)) -> Result<(), StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT idem_key FROM command_results WHERE seq IS NULL")
+            .map_err(be("results"))?;
+        let mut rows = stmt.query([]).map_err(be("results"))?;
+        while let Some(r) = rows.next().map_err(be("results"))? {
+            f(r.get_ref(0)
+                .and_then(|v| {
+                    v.as_str().map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(0, v.data_type(), Box::new(e))
+                    })
+                })
+                .map_err(be("results"))?);
+        }
+        Ok(())
+    }
+
     fn holdings(&mut self) -> Result<Vec<HoldingRow>, StoreError> {
         let mut stmt = self
             .conn
@@ -318,7 +371,7 @@ fn to_result(
     (key, digest, seq, result_json): (String, Vec<u8>, Option<i64>, String),
 ) -> Result<CommandResult, StoreError> {
     Ok(CommandResult {
-        digest: hash32(digest, "command_results.digest")?,
+        digest: hash32(&digest, "command_results.digest")?,
         seq: seq.map(|s| u64_of(s, "command_results.seq")).transpose()?,
         key,
         result_json,

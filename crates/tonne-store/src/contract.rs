@@ -155,6 +155,17 @@ fn journal(s: &mut dyn Store, after: u64) -> Vec<JournalEntry> {
     out
 }
 
+/// The journal read through [`Store::scan_journal_refs`], copied out.
+fn journal_refs(s: &mut dyn Store, after: u64) -> Vec<JournalEntry> {
+    let mut out = Vec::new();
+    s.scan_journal_refs(after, &mut |e| {
+        out.push(e.to_entry());
+        Ok(())
+    })
+    .expect("scan_journal_refs");
+    out
+}
+
 fn results(s: &mut dyn Store) -> Vec<CommandResult> {
     let mut out = Vec::new();
     s.scan_results(&mut |r| out.push(r)).expect("scan_results");
@@ -237,6 +248,13 @@ fn journal_round_trip(mut s: Box<dyn Store>) {
         journal(&mut *s, 3).is_empty(),
         "journal_round_trip: scan after the head returns nothing"
     );
+    for after in [0, 1, 3] {
+        assert_eq!(
+            journal_refs(&mut *s, after),
+            written[after as usize..],
+            "journal_round_trip: scan_journal_refs after {after} lends exactly what was written"
+        );
+    }
     assert!(
         journal(&mut *s, 99).is_empty(),
         "journal_round_trip: scan after beyond the head returns nothing"
@@ -319,6 +337,24 @@ fn scan_stops_on_callback_error(mut s: Box<dyn Store>) {
         journal(&mut *s, 0).len(),
         5,
         "scan_stops_on_callback_error: a full scan afterwards works"
+    );
+    let mut seen = 0;
+    let r = s.scan_journal_refs(0, &mut |_| {
+        seen += 1;
+        if seen == 3 {
+            Err(StoreError::Corrupt("stop here".into()))
+        } else {
+            Ok(())
+        }
+    });
+    assert!(
+        matches!(&r, Err(StoreError::Corrupt(m)) if m == "stop here") && seen == 3,
+        "scan_stops_on_callback_error: scan_journal_refs stops at the callback's error, got {r:?}"
+    );
+    assert_eq!(
+        journal_refs(&mut *s, 0).len(),
+        5,
+        "scan_stops_on_callback_error: a full scan_journal_refs afterwards works"
     );
 }
 
@@ -464,6 +500,15 @@ fn results_round_trip(mut s: Box<dyn Store>) {
         results(&mut *s),
         want,
         "results_round_trip: scan_results returns every stored result"
+    );
+    let mut rejected_keys = Vec::new();
+    s.scan_rejected_keys(&mut |k| rejected_keys.push(k.to_owned()))
+        .expect("scan_rejected_keys");
+    rejected_keys.sort();
+    assert_eq!(
+        rejected_keys,
+        ["cmd-later", "cmd-rejected ü"],
+        "results_round_trip: scan_rejected_keys returns the keys of rejected commands only"
     );
 }
 

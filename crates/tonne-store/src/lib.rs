@@ -8,6 +8,7 @@ pub mod contract;
 
 use tonne_registry::JournalEntry;
 use tonne_registry::export::{HoldingRow, ObjectRow, RowDelta};
+use tonne_registry::journal::JournalEntryRef;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -70,13 +71,31 @@ pub trait Store: Send {
         after: u64,
         f: &mut dyn FnMut(JournalEntry) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
+    /// As [`Store::scan_journal`], lending each entry's key and payload from the store's row
+    /// buffer instead of allocating them: replay reads every entry this way.
+    fn scan_journal_refs(
+        &mut self,
+        after: u64,
+        f: &mut dyn FnMut(JournalEntryRef<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.scan_journal(after, &mut |e| f(e.borrowed()))
+    }
     /// Entry `seq`, if present.
     fn entry(&mut self, seq: u64) -> Result<Option<JournalEntry>, StoreError>;
     /// Writes a commit atomically and durably.
     fn commit(&mut self, c: &Commit) -> Result<(), StoreError>;
     fn result(&mut self, key: &str) -> Result<Option<CommandResult>, StoreError>;
-    /// All stored command results (to rebuild the idempotency index at start).
+    /// All stored command results.
     fn scan_results(&mut self, f: &mut dyn FnMut(CommandResult)) -> Result<(), StoreError>;
+    /// The keys of the stored results of rejected commands (those with no journal entry): with
+    /// the journal's keys, the idempotency index a ledger rebuilds at start.
+    fn scan_rejected_keys(&mut self, f: &mut dyn FnMut(&str)) -> Result<(), StoreError> {
+        self.scan_results(&mut |r| {
+            if r.seq.is_none() {
+                f(&r.key)
+            }
+        })
+    }
     fn holdings(&mut self) -> Result<Vec<HoldingRow>, StoreError>;
     fn objects(&mut self) -> Result<Vec<ObjectRow>, StoreError>;
     /// True when nothing has been stored yet.
