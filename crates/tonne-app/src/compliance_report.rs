@@ -1,12 +1,20 @@
 //! Public market reports read from the registry state: the compliance report per entity (in the
 //! manner of the WCI compliance report and the EUTL compliance status codes) and the auction
 //! results with proceeds.
+//!
+//! Status codes (EUTL compliance status, as `tonne_market::compliance::Status`): `A` and `B` are
+//! what the registry's `compliance_event` decided for an obligation. `C` ("verified emissions
+//! not entered") is derived here from the state, with nothing journaled: once a jurisdiction
+//! has held the compliance event of a period (an obligation of that jurisdiction and exactly
+//! those years has an outcome), each of its covered and opt-in entities (REG-§95811, §95813)
+//! with a compliance account but no obligation of that jurisdiction and period gets a `C` line.
+//! Reports as of an earlier journal seq replay the state, so a `C` appears with the event.
 
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use tonne_core::{AccountId, EntityId, JurisdictionCode, Timestamp};
 use tonne_registry::State;
-use tonne_registry::command::AccountType;
+use tonne_registry::command::{AccountType, EntityType};
 use tonne_registry::market::AuctionRecord;
 
 #[derive(Debug, Clone, Serialize)]
@@ -25,8 +33,14 @@ pub struct ObligationLine {
     /// Offsets this obligation may take under its jurisdiction's rules, if set.
     pub offset_cap: Option<u64>,
     /// `A` fulfilled at its compliance event, `B` not (an untimely obligation follows),
-    /// `open` before the event.
+    /// `open` before the event; `C` no verified emissions entered for the period when its
+    /// compliance event was held (no obligation: `obligation` is empty, every quantity 0). An
+    /// untimely obligation, which has no event of its own, is `met` once surrendered in full.
     pub status: String,
+    /// Verified covered emissions of the reports the obligation was computed from, in whole
+    /// tonnes as the registry counted them (the WCI compliance report's covered emissions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub covered_emissions: Option<u64>,
     /// For an untimely obligation: the obligation it replaces and its least allowance share.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub untimely_of: Option<String>,
@@ -34,6 +48,42 @@ pub struct ObligationLine {
     pub min_allowances: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub untimely_obligation: Option<String>,
+    /// When the compliance event that decided the status (`A`, `B`, `C`) was held.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compliance_event_at: Option<Timestamp>,
+}
+
+impl ObligationLine {
+    /// Status `C`: `years` of `jurisdiction` had their compliance event at `at`, and the entity
+    /// had no obligation for them.
+    fn not_entered((first_year, last_year): (u16, u16), at: Timestamp) -> Self {
+        let years = if first_year == last_year {
+            first_year.to_string()
+        } else {
+            format!("{first_year}–{last_year}")
+        };
+        Self {
+            obligation: String::new(),
+            label: format!(
+                "no verified emissions for {years} at the compliance event held at {at}"
+            ),
+            first_year,
+            last_year,
+            quantity: 0,
+            surrendered: 0,
+            allowances: 0,
+            offsets: 0,
+            reserve_and_ceiling: 0,
+            outstanding: 0,
+            offset_cap: None,
+            status: "C".into(),
+            covered_emissions: None,
+            untimely_of: None,
+            min_allowances: None,
+            untimely_obligation: None,
+            compliance_event_at: Some(at),
+        }
+    }
 }
 
 /// Instruments of a compliance account that cannot be surrendered for the entity's
@@ -97,8 +147,15 @@ pub fn compliance_report(
         };
         let status = match &c.outcome {
             Some(out) => out.status.to_string(),
+            None if c.untimely_of.is_some() && o.surrendered == o.quantity => "met".into(),
             None => "open".into(),
         };
+        let covered_emissions = (!o.from_reports.is_empty()).then(|| {
+            o.from_reports
+                .iter()
+                .filter_map(|r| state.verified_tonnes(r))
+                .sum()
+        });
         by_entity
             .entry(&o.entity)
             .or_default()
@@ -115,6 +172,7 @@ pub fn compliance_report(
                 outstanding: o.quantity - o.surrendered,
                 offset_cap,
                 status,
+                covered_emissions,
                 untimely_of: c.untimely_of.as_ref().map(|x| x.to_string()),
                 min_allowances: c.untimely_of.as_ref().map(|_| c.min_allowances),
                 untimely_obligation: c
@@ -122,7 +180,14 @@ pub fn compliance_report(
                     .as_ref()
                     .and_then(|x| x.untimely.as_ref())
                     .map(|x| x.to_string()),
+                compliance_event_at: c.outcome.as_ref().map(|x| x.at),
             });
+    }
+    for (entity, period, at) in not_entered(state, jurisdiction) {
+        by_entity
+            .entry(entity)
+            .or_default()
+            .push(ObligationLine::not_entered(period, at));
     }
     let mut entities = Vec::new();
     for (entity, obligations) in by_entity {
@@ -169,6 +234,58 @@ pub fn compliance_report(
     }
 }
 
+/// Status `C` lines, by entity and then jurisdiction and period: for each (jurisdiction,
+/// first year, last year) whose compliance event was held — a non-untimely obligation of it has
+/// an outcome; the earliest outcome is the event — every covered or opt-in entity of that
+/// jurisdiction with a compliance account and no non-untimely obligation of it.
+fn not_entered(
+    state: &State,
+    jurisdiction: Option<JurisdictionCode>,
+) -> Vec<(&EntityId, (u16, u16), Timestamp)> {
+    let mut events: BTreeMap<(JurisdictionCode, u16, u16), Timestamp> = BTreeMap::new();
+    let mut had: BTreeSet<(&EntityId, JurisdictionCode, u16, u16)> = BTreeSet::new();
+    for o in state.obligations.values() {
+        if o.compliance.untimely_of.is_some() {
+            continue;
+        }
+        had.insert((&o.entity, o.jurisdiction, o.first_year, o.last_year));
+        if let Some(out) = &o.compliance.outcome {
+            let at = events
+                .entry((o.jurisdiction, o.first_year, o.last_year))
+                .or_insert(out.at);
+            *at = (*at).min(out.at);
+        }
+    }
+    if events.is_empty() {
+        return vec![];
+    }
+    let mut covered: Vec<(&EntityId, JurisdictionCode)> = state
+        .entities
+        .iter()
+        .filter(|(_, e)| {
+            // REG-§95811 covered and REG-§95813 opt-in entities carry compliance obligations;
+            // voluntarily associated entities (REG-§95814) never do.
+            matches!(e.entity_type, EntityType::Covered | EntityType::OptIn)
+                && e.accounts.contains_key(&AccountType::Compliance)
+                && jurisdiction.is_none_or(|j| j == e.jurisdiction)
+        })
+        .map(|(id, e)| (id, e.jurisdiction))
+        .collect();
+    covered.sort();
+    let mut out = Vec::new();
+    for (id, j) in covered {
+        for (&(ej, first, last), &at) in events.range((j, 0, 0)..=(j, u16::MAX, u16::MAX)) {
+            debug_assert_eq!(ej, j);
+            if !had.contains(&(id, j, first, last)) {
+                out.push((id, (first, last), at));
+            }
+        }
+    }
+    // Per entity, in the order the events were held.
+    out.sort_by_key(|&(id, _, at)| (id, at));
+    out
+}
+
 /// Settled auctions with their proceeds, in id order.
 pub fn auctions(state: &State) -> Vec<(String, AuctionRecord)> {
     state
@@ -188,8 +305,15 @@ pub fn render(r: &ComplianceReport) -> String {
             e.entity, e.name, e.jurisdiction, e.owed, e.surrendered, e.outstanding
         ));
         for o in &e.obligations {
+            if o.status == "C" {
+                out.push_str(&format!(
+                    "  [C] {:<24} {}-{} {}\n",
+                    "not entered", o.first_year, o.last_year, o.label
+                ));
+                continue;
+            }
             out.push_str(&format!(
-                "  [{}] {:<24} {}-{} {:>10} owed {:>10} surrendered (allowances {}, offsets {}{}, reserve/ceiling {}){}\n",
+                "  [{}] {:<24} {}-{} {:>10} owed {:>10} surrendered (allowances {}, offsets {}{}, reserve/ceiling {}){}{}\n",
                 o.status,
                 o.label,
                 o.first_year,
@@ -200,6 +324,9 @@ pub fn render(r: &ComplianceReport) -> String {
                 o.offsets,
                 o.offset_cap.map(|c| format!(" of at most {c}")).unwrap_or_default(),
                 o.reserve_and_ceiling,
+                o.covered_emissions
+                    .map(|c| format!("; covered emissions {c} t"))
+                    .unwrap_or_default(),
                 o.untimely_obligation
                     .as_ref()
                     .map(|u| format!(" → untimely obligation {u}"))

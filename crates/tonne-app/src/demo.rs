@@ -8,43 +8,13 @@ use tonne_registry::Envelope;
 use tonne_registry::market::DelinkTreatment;
 
 mod auction;
+mod reports;
 
-/// CalCement's 2025 emissions report (demo data: the example cement plant's inputs).
-const REPORT: &str = "CA1001-2025-R";
-const REPORT_FILE: &[u8] = include_bytes!("../data/demo-calcement-2025.json");
+use reports::{Filer, annual_obligation, untimely_owed};
 
-fn calcement_submission() -> tonne_mrv::verification::workflow::VerificationCommand {
-    tonne_mrv::report::submission::submission(REPORT_FILE, REPORT, None)
-        .expect("the demo report computes")
-}
-
-/// The annual share of California's rules (30 %, UNVERIFIED in tonne-market data/us-ca.json).
-fn annual_share_bp() -> u32 {
-    tonne_market::rules::builtin("US-CA")
-        .expect("shipped rules")
-        .compliance
-        .annual_share_bp
-        .value
-}
-
-/// What the registry computes for CalCement's 2025 annual obligation: the share of the
-/// verified covered emissions in whole tonnes (half away from zero), rounded half up.
-fn calcement_annual_obligation() -> u64 {
-    let tonne_mrv::verification::workflow::VerificationCommand::SubmitReport {
-        covered_co2e_t, ..
-    } = calcement_submission()
-    else {
-        unreachable!("a submission")
-    };
-    let whole = tonne_mrv::num::round::obligation_tonnes(
-        covered_co2e_t,
-        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-    );
-    let t = u64::try_from(whole.mantissa()).expect("positive") / 10u64.pow(whole.scale());
-    (t * u64::from(annual_share_bp()) + 5_000) / 10_000
-}
-
-/// The demo's commands, in order, with whether each is expected to be accepted.
+/// The demo's commands, in order, with whether each is expected to be accepted: California's
+/// fifth compliance period (data years 2024–2026, REG-§95854(c)) from the registry's first
+/// day in January 2024 to the full-period compliance events in November 2027.
 pub fn script() -> Vec<(Envelope, bool)> {
     let mut out = Vec::new();
     let mut n = 0;
@@ -57,42 +27,471 @@ pub fn script() -> Vec<(Envelope, bool)> {
             ok,
         ));
     };
-    let t0 = "2026-01-05T16:00:00Z";
+    setup(&mut push);
+    let (cement, utility, mill) = (Filer::CalCement, Filer::Sierra, Filer::Papetiere);
+    let v = |cmd: Value| json!({"verification": cmd});
+
+    // 2024: vintage 2024 issued and allocated. The industrial allocation (REG-§95891) and the
+    // publicly owned utility's allocation to its compliance account (REG-§95892) are demo
+    // figures (`tonne market allocation` computes real ones).
+    let t = "2024-01-10T17:00:00Z";
+    push(
+        t,
+        "carb-eo",
+        issue("US-CA", 2024, 2_000_000, "CA-ISSUANCE"),
+        true,
+    );
+    push(
+        t,
+        "qc-mel",
+        issue("CA-QC", 2024, 300_000, "QC-ISSUANCE"),
+        true,
+    );
+    // Issuance above the budget is refused (UK ETS business check 10004 pattern).
+    push(
+        t,
+        "carb-eo",
+        issue("US-CA", 2024, 280_000_000, "CA-ISSUANCE"),
+        false,
+    );
+    let t = "2024-01-16T18:00:00Z";
+    push(
+        t,
+        "carb-eo",
+        allocate("CA-ISSUANCE", "CA1001-H", leg("US-CA", 2024, 870_000)),
+        true,
+    );
+    push(
+        t,
+        "qc-mel",
+        allocate("QC-ISSUANCE", "QC2001-H", leg("CA-QC", 2024, 100_000)),
+        true,
+    );
+    push(
+        t,
+        "carb-eo",
+        allocate("CA-ISSUANCE", "CA4001-C", leg("US-CA", 2024, 45_000)),
+        true,
+    );
+    // A verification body and its verifiers; the utility's reports need a verifier accredited
+    // for electric power entities who is not the independent reviewer (§95131(a)).
+    let t = "2024-03-20T16:00:00Z";
+    push(
+        t,
+        "carb-eo",
+        v(
+            json!({"register_body": {"body": "VB-1", "name": "Verifiers Inc.", "accredited_until": "2028-12-31"}}),
+        ),
+        true,
+    );
+    for (verifier, user, sectors) in [
+        ("V-LENA", "lena", json!(["cement", "pulp_and_paper"])),
+        ("V-RAJ", "raj", json!([])),
+        ("V-SAM", "sam", json!(["electric_power_entity"])),
+    ] {
+        push(
+            t,
+            "carb-eo",
+            v(
+                json!({"accredit_verifier": {"verifier": verifier, "body": "VB-1", "name": verifier, "user": user, "accredited_until": "2028-12-31", "sectors": sectors}}),
+            ),
+            true,
+        );
+    }
+
+    // 2025: vintage 2025; the 2024 reports verified; California's first annual obligations.
+    let t = "2025-01-08T17:00:00Z";
+    push(
+        t,
+        "carb-eo",
+        issue("US-CA", 2025, 2_000_000, "CA-ISSUANCE"),
+        true,
+    );
+    push(
+        t,
+        "qc-mel",
+        issue("CA-QC", 2025, 300_000, "QC-ISSUANCE"),
+        true,
+    );
+    let t = "2025-01-15T18:00:00Z";
+    push(
+        t,
+        "carb-eo",
+        allocate("CA-ISSUANCE", "CA1001-H", leg("US-CA", 2025, 850_000)),
+        true,
+    );
+    push(
+        t,
+        "qc-mel",
+        allocate("QC-ISSUANCE", "QC2001-H", leg("CA-QC", 2025, 100_000)),
+        true,
+    );
+    push(
+        t,
+        "carb-eo",
+        allocate("CA-ISSUANCE", "CA4001-C", leg("US-CA", 2025, 36_000)),
+        true,
+    );
+    for (ts, actor, cmd) in reports::verification(&[cement, utility, mill], 2024) {
+        push(&ts, actor, v(cmd), true);
+    }
+    push(
+        "2025-10-20T17:00:00Z",
+        "alice",
+        own(
+            "T-0000",
+            "CA1001-H",
+            "CA1001-C",
+            leg("US-CA", 2024, 300_000),
+        ),
+        true,
+    );
+    push("2025-10-21T16:00:00Z", "bob", confirm("T-0000"), true);
+    let t = "2025-10-27T17:00:00Z";
+    push(t, "carb-eo", annual(cement, 2024), true);
+    push(t, "carb-eo", annual(utility, 2024), true);
+    // After the 1 November deadline (REG-§95856(d)(1)) the scheduler closes what is due and the
+    // regulator runs the compliance event: each compliance account surrendered in the
+    // retirement order, oldest vintage first.
+    push(
+        "2025-11-03T12:00:00Z",
+        "scheduler",
+        json!({"tick": {}}),
+        true,
+    );
+    push(
+        "2025-11-03T18:00:00Z",
+        "carb-eo",
+        event("US-CA", &[cement, utility], "2024"),
+        true,
+    );
+
+    // 2026: vintage 2026, the utility's consignment, the February joint auction, trading, the
+    // 2025 reports and the second annual obligations.
+    let t = "2026-01-07T17:00:00Z";
+    push(
+        t,
+        "carb-eo",
+        issue("US-CA", 2026, 2_000_000, "CA-ISSUANCE"),
+        true,
+    );
+    push(
+        t,
+        "qc-mel",
+        issue("CA-QC", 2026, 500_000, "QC-ISSUANCE"),
+        true,
+    );
+    let t = "2026-01-15T18:00:00Z";
+    push(
+        t,
+        "carb-eo",
+        allocate("CA-ISSUANCE", "CA1001-H", leg("US-CA", 2026, 890_000)),
+        true,
+    );
+    push(
+        t,
+        "qc-mel",
+        allocate("QC-ISSUANCE", "QC2001-H", leg("CA-QC", 2026, 150_000)),
+        true,
+    );
+    push(
+        t,
+        "carb-eo",
+        allocate("CA-ISSUANCE", "CA-AUCTION", leg("US-CA", 2026, 400_000)),
+        true,
+    );
+    push(
+        t,
+        "qc-mel",
+        allocate("QC-ISSUANCE", "QC-AUCTION", leg("CA-QC", 2026, 30_000)),
+        true,
+    );
+    push(
+        t,
+        "carb-eo",
+        allocate("CA-ISSUANCE", "CA4001-L", leg("US-CA", 2026, 80_000)),
+        true,
+    );
+    push(
+        t,
+        "carb-eo",
+        allocate("CA-ISSUANCE", "CA4001-C", leg("US-CA", 2026, 340_000)),
+        true,
+    );
+    // The utility consigns 50,000 to the auction: its representative proposes, the alternate
+    // confirms, the auction account's representative (the regulator) accepts.
+    push(
+        "2026-01-20T17:00:00Z",
+        "uma",
+        json!({"propose_transfer": {"transfer": "C-0001", "from": "CA4001-L", "to": "CA-AUCTION", "legs": leg("US-CA", 2026, 50_000), "transaction_type": "no_consideration"}}),
+        true,
+    );
+    push("2026-01-20T18:00:00Z", "ulrich", confirm("C-0001"), true);
+    push("2026-01-21T17:00:00Z", "carb-eo", accept("C-0001"), true);
+    // The February 2026 joint auction, cleared by tonne-market and settled in the registry.
+    push("2026-02-25T19:00:00Z", "admin", auction::settlement(), true);
+    // A secondary-market sale from California to Québec through the full REG-§95921 flow.
+    let t = "2026-03-02T18:00:00Z";
+    push(
+        t,
+        "erin",
+        sale("T-0001", "QC2001-H", 50_000, 2_912, "2026-03-04"),
+        true,
+    );
+    push(t, "erin", confirm("T-0001"), false); // same person may not confirm
+    push("2026-03-03T17:30:00Z", "frank", confirm("T-0001"), true);
+    push("2026-03-04T15:00:00Z", "dave", accept("T-0001"), true);
+    // A second request that nobody confirms: it expires at the next scheduler tick.
+    push(
+        "2026-03-05T18:00:00Z",
+        "erin",
+        sale("T-0002", "CA1001-H", 10_000, 2_950, "2026-03-09"),
+        true,
+    );
+    push(
+        "2026-03-10T08:00:00Z",
+        "scheduler",
+        json!({"tick": {}}),
+        true,
+    );
+    for (ts, actor, cmd) in reports::verification(&[cement, utility, mill], 2025) {
+        push(&ts, actor, v(cmd), true);
+    }
+    let t = "2026-10-20T17:00:00Z";
+    push(
+        t,
+        "alice",
+        own(
+            "T-0003",
+            "CA1001-H",
+            "CA1001-C",
+            legs("US-CA", &[(2025, 270_000), (2026, 100_000)]),
+        ),
+        true,
+    );
+    push("2026-10-21T16:00:00Z", "bob", confirm("T-0003"), true);
+    let qc_legs = json!([{"series": ser("CA-QC", 2026), "quantity": 120_000}, {"series": ser("US-CA", 2026), "quantity": 40_000}]);
+    push(
+        t,
+        "dave",
+        own("T-0004", "QC2001-H", "QC2001-C", qc_legs.clone()),
+        false,
+    ); // time went backwards
+    push(
+        "2026-10-21T17:00:00Z",
+        "dave",
+        own("T-0004", "QC2001-H", "QC2001-C", qc_legs),
+        true,
+    );
+    push("2026-10-22T14:00:00Z", "dana", confirm("T-0004"), true);
+    let t = "2026-10-26T17:00:00Z";
+    push(t, "carb-eo", annual(cement, 2025), true);
+    push(t, "carb-eo", annual(utility, 2025), true);
+    // A verified report counts in one annual obligation only.
+    let mut twice = annual(cement, 2025);
+    twice["record_obligation_from_reports"]["obligation"] = json!("CA1001-2025-B");
+    push(t, "carb-eo", twice, false);
+    // Vintage 2026 cannot meet a 2025 obligation (REG-§95856(b)(2)).
+    push(
+        t,
+        "carb-eo",
+        surrender("CA1001-2025", "CA1001-C", 2026, 100_000),
+        false,
+    );
+    push(
+        t,
+        "carb-eo",
+        surrender(
+            "CA1001-2025",
+            "CA1001-C",
+            2025,
+            annual_obligation(cement, 2025),
+        ),
+        true,
+    );
+    push(
+        "2026-11-02T12:00:00Z",
+        "scheduler",
+        json!({"tick": {}}),
+        true,
+    );
+    // The 2025 event: the utility's vintage-2026 allowances cannot meet its 2025 obligation, so
+    // it falls short; the shortfall becomes an untimely obligation of 4 × (REG-§95857(b)).
+    push(
+        "2026-11-02T18:00:00Z",
+        "carb-eo",
+        event("US-CA", &[cement, utility], "2025"),
+        true,
+    );
+    // The untimely surrender is exempt from the vintage rule (REG-§95856(b)(2)). What the
+    // utility's compliance account held of vintages up to 2025 at the event: what its 2024
+    // obligation left of the 45,000 of 2024, and the 36,000 of 2025.
+    let held = 45_000 - annual_obligation(utility, 2024) + 36_000;
+    push(
+        "2026-11-05T17:00:00Z",
+        "carb-eo",
+        surrender(
+            "CA4001-2025:untimely",
+            "CA4001-C",
+            2026,
+            untimely_owed(utility, 2025, held),
+        ),
+        true,
+    );
+
+    // 2027: the 2026 reports; the full-period obligations (all covered emissions of 2024–2026
+    // less the annual obligations) and both jurisdictions' full-period compliance events.
+    for (ts, actor, cmd) in reports::verification(&[cement, utility, mill], 2026) {
+        push(&ts, actor, v(cmd), true);
+    }
+    let t = "2027-10-18T17:00:00Z";
+    push(
+        t,
+        "alice",
+        own(
+            "T-0005",
+            "CA1001-H",
+            "CA1001-C",
+            legs(
+                "US-CA",
+                &[(2024, 570_000), (2025, 580_000), (2026, 790_000)],
+            ),
+        ),
+        true,
+    );
+    let qc = legs("CA-QC", &[(2024, 100_000), (2025, 100_000), (2026, 30_000)]);
+    push(t, "dave", own("T-0006", "QC2001-H", "QC2001-C", qc), true);
+    push("2027-10-19T16:00:00Z", "bob", confirm("T-0005"), true);
+    push("2027-10-19T16:00:00Z", "dana", confirm("T-0006"), true);
+    let t = "2027-10-25T17:00:00Z";
+    push(t, "carb-eo", full_period(cement), true);
+    push(t, "carb-eo", full_period(utility), true);
+    push(t, "qc-mel", full_period(mill), true);
+    push(
+        "2027-11-02T12:00:00Z",
+        "scheduler",
+        json!({"tick": {}}),
+        true,
+    );
+    push(
+        "2027-11-02T18:00:00Z",
+        "carb-eo",
+        event("US-CA", &[cement, utility], "CP5"),
+        true,
+    );
+    // Québec's full-period event (QC-s.21); its entity's California allowances count alike, the
+    // markets are linked.
+    push(
+        "2027-11-02T18:30:00Z",
+        "qc-mel",
+        event("CA-QC", &[mill], "CP5"),
+        true,
+    );
+    out
+}
+
+fn ser(j: &str, v: u16) -> Value {
+    json!({"jurisdiction": j, "kind": "allowance", "vintage": v})
+}
+
+fn leg(j: &str, v: u16, q: u64) -> Value {
+    legs(j, &[(v, q)])
+}
+
+fn legs(j: &str, vq: &[(u16, u64)]) -> Value {
+    vq.iter()
+        .map(|&(v, q)| json!({"series": ser(j, v), "quantity": q}))
+        .collect()
+}
+
+fn issue(j: &str, v: u16, q: u64, to: &str) -> Value {
+    json!({"issue": {"series": ser(j, v), "quantity": q, "to": to}})
+}
+
+fn allocate(from: &str, to: &str, legs: Value) -> Value {
+    json!({"allocate": {"from": from, "to": to, "legs": legs}})
+}
+
+/// Between an entity's own accounts: a second representative confirms, nobody accepts.
+fn own(t: &str, from: &str, to: &str, legs: Value) -> Value {
+    json!({"propose_transfer": {"transfer": t, "from": from, "to": to, "legs": legs, "transaction_type": "own_accounts"}})
+}
+
+/// Pacific Trading sells vintage-2026 California allowances (REG-§95921: price and settlement
+/// date recorded).
+fn sale(t: &str, to: &str, q: u64, cents: u64, settles: &str) -> Value {
+    json!({"propose_transfer": {"transfer": t, "from": "CA3001-H", "to": to, "legs": leg("US-CA", 2026, q), "transaction_type": "secondary", "price": {"unit_price_minor": cents, "currency": "USD"}, "settlement_date": settles}})
+}
+
+fn confirm(t: &str) -> Value {
+    json!({"confirm_transfer": {"transfer": t}})
+}
+
+fn accept(t: &str) -> Value {
+    json!({"accept_transfer": {"transfer": t}})
+}
+
+fn surrender(obligation: &str, account: &str, vintage: u16, q: u64) -> Value {
+    json!({"surrender": {"obligation": obligation, "account": account, "legs": leg("US-CA", vintage, q)}})
+}
+
+/// California's annual obligation of data year `year`: its share of the verified report.
+fn annual(f: Filer, year: u16) -> Value {
+    json!({"record_obligation_from_reports": {"obligation": f.obligation(&year.to_string()), "entity": f.entity(), "jurisdiction": f.jurisdiction(), "label": format!("{year} annual obligation"), "first_year": year, "last_year": year, "from_reports": [f.report(year)], "share_bp": reports::annual_share_bp()}})
+}
+
+/// The full-period obligation of 2024–2026: every verified report of the period, less the
+/// annual obligations (whose reports are counted again).
+fn full_period(f: Filer) -> Value {
+    let less: Vec<String> = match f.jurisdiction() {
+        "US-CA" => vec![f.obligation("2024"), f.obligation("2025")],
+        _ => vec![],
+    };
+    let reports = [2024, 2025, 2026].map(|y| f.report(y));
+    json!({"record_obligation_from_reports": {"obligation": f.obligation("CP5"), "entity": f.entity(), "jurisdiction": f.jurisdiction(), "label": "2024-2026 compliance period", "first_year": 2024, "last_year": 2026, "from_reports": reports, "share_bp": 10_000, "less": less}})
+}
+
+fn event(j: &str, filers: &[Filer], which: &str) -> Value {
+    let obligations: Vec<String> = filers.iter().map(|f| f.obligation(which)).collect();
+    json!({"compliance_event": {"jurisdiction": j, "obligations": obligations}})
+}
+
+/// Registry, jurisdictions, users, the link, budgets, compliance rules, entities and accounts,
+/// on the registry's first days in January 2024.
+fn setup(push: &mut impl FnMut(&str, &str, Value, bool)) {
+    let t0 = "2024-01-05T16:00:00Z";
     push(
         t0,
         "admin",
         json!({"genesis": {"name": "Tonne demo registry (WCI-style linked market)", "rules": {}}}),
         true,
     );
-    // California observes its state holidays; two are listed to show business-day counting.
+    // State holidays count in business days (a few listed to show it).
     push(
         t0,
         "admin",
-        json!({"add_jurisdiction": {"code": "US-CA", "name": "California", "time_zone": "America/Los_Angeles", "currency": "USD", "holidays": ["2026-01-19", "2026-11-26"]}}),
+        json!({"add_jurisdiction": {"code": "US-CA", "name": "California", "time_zone": "America/Los_Angeles", "currency": "USD", "holidays": ["2025-01-20", "2025-11-27", "2026-01-19", "2026-11-26", "2027-01-18", "2027-11-25"]}}),
         true,
     );
     push(
         t0,
         "admin",
-        json!({"add_jurisdiction": {"code": "CA-QC", "name": "Québec", "time_zone": "America/Toronto", "currency": "CAD", "holidays": ["2026-06-24"]}}),
+        json!({"add_jurisdiction": {"code": "CA-QC", "name": "Québec", "time_zone": "America/Toronto", "currency": "CAD", "holidays": ["2025-06-24", "2026-06-24", "2027-06-24"]}}),
         true,
     );
+    let regulator = |j: &str| json!({"regulator": {"jurisdiction": j}});
     for (user, name, role) in [
         (
             "carb-eo",
             "CARB Executive Officer delegate",
-            json!({"regulator": {"jurisdiction": "US-CA"}}),
+            regulator("US-CA"),
         ),
-        (
-            "qc-mel",
-            "MELCCFP registrar",
-            json!({"regulator": {"jurisdiction": "CA-QC"}}),
-        ),
+        ("qc-mel", "MELCCFP registrar", regulator("CA-QC")),
         ("scheduler", "Registry scheduler", json!("system")),
         ("alice", "Alice (CalCement, primary)", json!("participant")),
         ("bob", "Bob (CalCement, alternate)", json!("participant")),
-        ("dave", "Dave (Aluminerie, primary)", json!("participant")),
-        ("dana", "Dana (Aluminerie, alternate)", json!("participant")),
+        ("dave", "Dave (Papetière, primary)", json!("participant")),
+        ("dana", "Dana (Papetière, alternate)", json!("participant")),
         (
             "erin",
             "Erin (Pacific Trading, primary)",
@@ -115,6 +514,17 @@ pub fn script() -> Vec<(Envelope, bool)> {
         ),
         ("lena", "Lena (lead verifier)", json!("participant")),
         ("raj", "Raj (independent reviewer)", json!("participant")),
+        ("gil", "Gil (Desert Glass, primary)", json!("participant")),
+        (
+            "gwen",
+            "Gwen (Desert Glass, alternate)",
+            json!("participant"),
+        ),
+        (
+            "sam",
+            "Sam (electric power sector verifier)",
+            json!("participant"),
+        ),
         (
             "uma",
             "Uma (Sierra Electric, primary)",
@@ -139,27 +549,20 @@ pub fn script() -> Vec<(Envelope, bool)> {
         json!({"link": {"a": "US-CA", "b": "CA-QC", "effective": "2014-01-01T08:00:00Z"}}),
         true,
     );
-    // Budgets: California REG-§95841 Table 6-1 (VERIFIED); Québec caps UNVERIFIED
-    // (reference/cap-and-trade.md §3.3) — demo data only.
-    for (jur, actor, year, qty) in [
-        ("US-CA", "carb-eo", 2025, 267_400_000u64),
-        ("US-CA", "carb-eo", 2026, 254_000_000),
-        ("US-CA", "carb-eo", 2027, 240_600_000),
-        ("CA-QC", "qc-mel", 2025, 50_710_000),
-        ("CA-QC", "qc-mel", 2026, 49_520_000),
-        ("CA-QC", "qc-mel", 2027, 48_330_000),
-    ] {
-        push(
-            t0,
-            actor,
-            json!({"set_budget": {"jurisdiction": jur, "year": year, "allowances": qty}}),
-            true,
-        );
-    }
-    // Compliance rules from the shipped program rules files (tonne-market data/us-ca.json and
-    // ca-qc.json): offset limits, retirement order, untimely surrender.
+    // Budgets as the shipped programme rules publish them: California REG-§95841 Table 6-1
+    // (VERIFIED); Québec caps UNVERIFIED (reference/cap-and-trade.md §3.3). Then the offset
+    // limits, retirement order and untimely surrender of the same files.
     for (jur, actor) in [("US-CA", "carb-eo"), ("CA-QC", "qc-mel")] {
         let rules = tonne_market::rules::builtin(jur).expect("shipped rules");
+        for year in 2024..=2027u16 {
+            let allowances = rules.budgets[&year].value;
+            push(
+                t0,
+                actor,
+                json!({"set_budget": {"jurisdiction": jur, "year": year, "allowances": allowances}}),
+                true,
+            );
+        }
         let reg =
             tonne_market::compliance::registry_rules(&rules, DelinkTreatment::NotSurrenderable);
         push(
@@ -169,22 +572,72 @@ pub fn script() -> Vec<(Envelope, bool)> {
             true,
         );
     }
-    let entity = |e: &str, j: &str, name: &str, t: &str| json!({"register_entity": {"entity": e, "jurisdiction": j, "name": name, "entity_type": t}});
+    let t1 = "2024-01-08T17:00:00Z";
+    for (e, j, name, kind, who) in [
+        (
+            "CA-GOV",
+            "US-CA",
+            "State of California (ARB)",
+            "government",
+            "carb-eo",
+        ),
+        (
+            "QC-GOV",
+            "CA-QC",
+            "Gouvernement du Québec",
+            "government",
+            "qc-mel",
+        ),
+        ("CA1001", "US-CA", "CalCement Inc.", "covered", "carb-eo"),
+        (
+            "QC2001",
+            "CA-QC",
+            "Papetière du Saint-Laurent",
+            "covered",
+            "qc-mel",
+        ),
+        (
+            "CA3001",
+            "US-CA",
+            "Pacific Carbon Trading LLC",
+            "voluntarily_associated",
+            "carb-eo",
+        ),
+        // A publicly owned electrical distribution utility: allocation to a limited use
+        // holding account for consignment and to its compliance account (REG-§95831, §95892).
+        (
+            "CA4001",
+            "US-CA",
+            "Sierra Electric Utility",
+            "covered",
+            "carb-eo",
+        ),
+        (
+            "QC3001",
+            "CA-QC",
+            "Marché Carbone Inc.",
+            "voluntarily_associated",
+            "qc-mel",
+        ),
+        // A covered entity that never files a verified report: status C at every compliance
+        // event (the regulator would assign its emissions, which the demo leaves out).
+        (
+            "CA5001",
+            "US-CA",
+            "Desert Glass Works",
+            "covered",
+            "carb-eo",
+        ),
+    ] {
+        push(
+            t1,
+            who,
+            json!({"register_entity": {"entity": e, "jurisdiction": j, "name": name, "entity_type": kind}}),
+            true,
+        );
+    }
     let open = |a: &str, e: &str, t: &str| json!({"open_account": {"account": a, "entity": e, "account_type": t}});
     let rep = |a: &str, u: &str, r: &str| json!({"set_representative": {"account": a, "user": u, "role": r}});
-    let t1 = "2026-01-06T17:00:00Z";
-    push(
-        t1,
-        "carb-eo",
-        entity("CA-GOV", "US-CA", "State of California (ARB)", "government"),
-        true,
-    );
-    push(
-        t1,
-        "qc-mel",
-        entity("QC-GOV", "CA-QC", "Gouvernement du Québec", "government"),
-        true,
-    );
     for (a, e, t, who) in [
         ("CA-ISSUANCE", "CA-GOV", "issuance", "carb-eo"),
         ("CA-AUCTION", "CA-GOV", "auction_holding", "carb-eo"),
@@ -192,49 +645,8 @@ pub fn script() -> Vec<(Envelope, bool)> {
         ("QC-AUCTION", "QC-GOV", "auction_holding", "qc-mel"),
     ] {
         push(t1, who, open(a, e, t), true);
+        push(t1, who, rep(a, who, "primary"), true);
     }
-    push(
-        t1,
-        "carb-eo",
-        entity("CA1001", "US-CA", "CalCement Inc.", "covered"),
-        true,
-    );
-    push(
-        t1,
-        "qc-mel",
-        entity("QC2001", "CA-QC", "Aluminerie du Saint-Laurent", "covered"),
-        true,
-    );
-    push(
-        t1,
-        "carb-eo",
-        entity(
-            "CA3001",
-            "US-CA",
-            "Pacific Carbon Trading LLC",
-            "voluntarily_associated",
-        ),
-        true,
-    );
-    // An electrical distribution utility: its allocation goes to a limited use holding account
-    // and is consigned to auction (REG-§95831, §95892).
-    push(
-        t1,
-        "carb-eo",
-        entity("CA4001", "US-CA", "Sierra Electric Utility", "covered"),
-        true,
-    );
-    push(
-        t1,
-        "qc-mel",
-        entity(
-            "QC3001",
-            "CA-QC",
-            "Marché Carbone Inc.",
-            "voluntarily_associated",
-        ),
-        true,
-    );
     for (a, e, t, who, p, alt) in [
         ("QC3001-H", "QC3001", "holding", "qc-mel", "marie", "marc"),
         (
@@ -265,288 +677,17 @@ pub fn script() -> Vec<(Envelope, bool)> {
         ("QC2001-H", "QC2001", "holding", "qc-mel", "dave", "dana"),
         ("QC2001-C", "QC2001", "compliance", "qc-mel", "dave", "dana"),
         ("CA3001-H", "CA3001", "holding", "carb-eo", "erin", "frank"),
+        ("CA5001-C", "CA5001", "compliance", "carb-eo", "gil", "gwen"),
     ] {
         push(t1, who, open(a, e, t), true);
         push(t1, who, rep(a, p, "primary"), true);
         push(t1, who, rep(a, alt, "alternate"), true);
     }
-    for (a, who) in [
-        ("CA-ISSUANCE", "carb-eo"),
-        ("CA-AUCTION", "carb-eo"),
-        ("QC-ISSUANCE", "qc-mel"),
-        ("QC-AUCTION", "qc-mel"),
-    ] {
-        push(t1, who, rep(a, who, "primary"), true);
-    }
-    let ser = |j: &str, v: u16| json!({"jurisdiction": j, "kind": "allowance", "vintage": v});
-    let leg = |j: &str, v: u16, q: u64| json!([{"series": ser(j, v), "quantity": q}]);
-    let t2 = "2026-01-07T17:00:00Z";
-    push(
-        t2,
-        "carb-eo",
-        json!({"issue": {"series": ser("US-CA", 2025), "quantity": 400_000, "to": "CA-ISSUANCE"}}),
-        true,
-    );
-    push(
-        t2,
-        "carb-eo",
-        json!({"issue": {"series": ser("US-CA", 2026), "quantity": 1_000_000, "to": "CA-ISSUANCE"}}),
-        true,
-    );
-    push(
-        t2,
-        "qc-mel",
-        json!({"issue": {"series": ser("CA-QC", 2026), "quantity": 500_000, "to": "QC-ISSUANCE"}}),
-        true,
-    );
-    // Issuance above the budget is refused (UK ETS business check 10004 pattern).
-    push(
-        t2,
-        "carb-eo",
-        json!({"issue": {"series": ser("US-CA", 2026), "quantity": 253_500_000, "to": "CA-ISSUANCE"}}),
-        false,
-    );
-    let t3 = "2026-01-15T18:00:00Z";
-    push(
-        t3,
-        "carb-eo",
-        json!({"allocate": {"from": "CA-ISSUANCE", "to": "CA1001-H", "legs": [{"series": ser("US-CA", 2025), "quantity": 270_000}, {"series": ser("US-CA", 2026), "quantity": 300_000}]}}),
-        true,
-    );
-    push(
-        t3,
-        "qc-mel",
-        json!({"allocate": {"from": "QC-ISSUANCE", "to": "QC2001-H", "legs": leg("CA-QC", 2026, 150_000)}}),
-        true,
-    );
-    push(
-        t3,
-        "carb-eo",
-        json!({"allocate": {"from": "CA-ISSUANCE", "to": "CA-AUCTION", "legs": leg("US-CA", 2026, 400_000)}}),
-        true,
-    );
-    push(
-        t3,
-        "qc-mel",
-        json!({"allocate": {"from": "QC-ISSUANCE", "to": "QC-AUCTION", "legs": leg("CA-QC", 2026, 30_000)}}),
-        true,
-    );
-    push(
-        t3,
-        "carb-eo",
-        json!({"allocate": {"from": "CA-ISSUANCE", "to": "CA4001-L", "legs": leg("US-CA", 2026, 80_000)}}),
-        true,
-    );
-    push(
-        t3,
-        "carb-eo",
-        json!({"allocate": {"from": "CA-ISSUANCE", "to": "CA4001-C", "legs": leg("US-CA", 2025, 40_000)}}),
-        true,
-    );
-    // The utility consigns 50,000 to the auction: its representative proposes, the alternate
-    // confirms, the auction account's representative (the regulator) accepts.
-    push(
-        "2026-01-20T17:00:00Z",
-        "uma",
-        json!({"propose_transfer": {"transfer": "C-0001", "from": "CA4001-L", "to": "CA-AUCTION", "legs": leg("US-CA", 2026, 50_000), "transaction_type": "no_consideration"}}),
-        true,
-    );
-    push(
-        "2026-01-20T18:00:00Z",
-        "ulrich",
-        json!({"confirm_transfer": {"transfer": "C-0001"}}),
-        true,
-    );
-    push(
-        "2026-01-21T17:00:00Z",
-        "carb-eo",
-        json!({"accept_transfer": {"transfer": "C-0001"}}),
-        true,
-    );
-    // The February 2026 joint auction, cleared by tonne-market and settled in the registry.
-    push("2026-02-25T19:00:00Z", "admin", auction::settlement(), true);
-    // A secondary-market sale from California to Québec through the full REG-§95921 flow.
-    let t5 = "2026-03-02T18:00:00Z";
-    push(
-        t5,
-        "erin",
-        json!({"propose_transfer": {"transfer": "T-0001", "from": "CA3001-H", "to": "QC2001-H", "legs": leg("US-CA", 2026, 50_000), "transaction_type": "secondary", "price": {"unit_price_minor": 2_912, "currency": "USD"}, "settlement_date": "2026-03-04"}}),
-        true,
-    );
-    push(
-        t5,
-        "erin",
-        json!({"confirm_transfer": {"transfer": "T-0001"}}),
-        false,
-    ); // same person may not confirm
-    push(
-        "2026-03-03T17:30:00Z",
-        "frank",
-        json!({"confirm_transfer": {"transfer": "T-0001"}}),
-        true,
-    );
-    push(
-        "2026-03-04T15:00:00Z",
-        "dave",
-        json!({"accept_transfer": {"transfer": "T-0001"}}),
-        true,
-    );
-    // A second request that nobody confirms: it expires at the next scheduler tick.
-    push(
-        "2026-03-05T18:00:00Z",
-        "erin",
-        json!({"propose_transfer": {"transfer": "T-0002", "from": "CA3001-H", "to": "CA1001-H", "legs": leg("US-CA", 2026, 10_000), "transaction_type": "secondary", "price": {"unit_price_minor": 2_950, "currency": "USD"}, "settlement_date": "2026-03-09"}}),
-        true,
-    );
-    push(
-        "2026-03-10T08:00:00Z",
-        "scheduler",
-        json!({"tick": {}}),
-        true,
-    );
-    // MRV: CalCement's 2025 emissions report (computed by tonne-mrv from the report file) is
-    // submitted by 10 April, verified by an accredited body after a conflict-of-interest
-    // assessment and an independent review.
-    let v = |cmd: Value| json!({"verification": cmd});
-    push(
-        "2026-03-20T16:00:00Z",
-        "carb-eo",
-        v(
-            json!({"register_body": {"body": "VB-1", "name": "Verifiers Inc.", "accredited_until": "2028-12-31"}}),
-        ),
-        true,
-    );
-    for (verifier, user) in [("V-LENA", "lena"), ("V-RAJ", "raj")] {
-        push(
-            "2026-03-20T16:00:00Z",
-            "carb-eo",
-            v(
-                json!({"accredit_verifier": {"verifier": verifier, "body": "VB-1", "name": verifier, "user": user, "accredited_until": "2028-12-31", "sectors": ["cement"]}}),
-            ),
-            true,
-        );
-    }
-    push(
-        "2026-04-01T16:00:00Z",
-        "alice",
-        v(serde_json::to_value(calcement_submission()).expect("serialises")),
-        true,
-    );
-    push(
-        "2026-04-02T16:00:00Z",
-        "carb-eo",
-        v(json!({"assess_conflict": {"report": REPORT, "body": "VB-1", "level": "low"}})),
-        true,
-    );
-    push(
-        "2026-04-03T16:00:00Z",
-        "carb-eo",
-        v(
-            json!({"assign_verification": {"report": REPORT, "body": "VB-1", "lead": "V-LENA", "team": [], "independent_reviewer": "V-RAJ"}}),
-        ),
-        true,
-    );
-    push(
-        "2026-08-01T16:00:00Z",
-        "raj",
-        v(json!({"complete_review": {"report": REPORT}})),
-        true,
-    );
-    push(
-        "2026-08-03T16:00:00Z",
-        "lena",
-        v(json!({"issue_statement": {"report": REPORT}})),
-        true,
-    );
-    // Own accounts: holding -> compliance needs a second representative but no acceptance.
-    let t6 = "2026-10-20T17:00:00Z";
-    push(
-        t6,
-        "alice",
-        json!({"propose_transfer": {"transfer": "T-0003", "from": "CA1001-H", "to": "CA1001-C", "legs": [{"series": ser("US-CA", 2025), "quantity": 270_000}, {"series": ser("US-CA", 2026), "quantity": 100_000}], "transaction_type": "own_accounts"}}),
-        true,
-    );
-    push(
-        "2026-10-21T16:00:00Z",
-        "bob",
-        json!({"confirm_transfer": {"transfer": "T-0003"}}),
-        true,
-    );
-    push(
-        t6,
-        "dave",
-        json!({"propose_transfer": {"transfer": "T-0004", "from": "QC2001-H", "to": "QC2001-C", "legs": [{"series": ser("CA-QC", 2026), "quantity": 120_000}, {"series": ser("US-CA", 2026), "quantity": 40_000}], "transaction_type": "own_accounts"}}),
-        false,
-    ); // time went backwards
-    push(
-        "2026-10-21T17:00:00Z",
-        "dave",
-        json!({"propose_transfer": {"transfer": "T-0004", "from": "QC2001-H", "to": "QC2001-C", "legs": [{"series": ser("CA-QC", 2026), "quantity": 120_000}, {"series": ser("US-CA", 2026), "quantity": 40_000}], "transaction_type": "own_accounts"}}),
-        true,
-    );
-    push(
-        "2026-10-22T14:00:00Z",
-        "dana",
-        json!({"confirm_transfer": {"transfer": "T-0004"}}),
-        true,
-    );
-    // Obligations from verified emissions, and surrenders before the 1 November deadline
-    // (REG-§95856(d)(1)).
-    let t7 = "2026-10-26T17:00:00Z";
-    push(
-        t7,
-        "carb-eo",
-        json!({"record_obligation_from_reports": {"obligation": "CA1001-2025", "entity": "CA1001", "jurisdiction": "US-CA", "label": "2025 annual obligation", "first_year": 2025, "last_year": 2025, "from_reports": [REPORT], "share_bp": annual_share_bp()}}),
-        true,
-    );
-    push(
-        t7,
-        "qc-mel",
-        json!({"record_obligation": {"obligation": "QC2001-CP5", "entity": "QC2001", "jurisdiction": "CA-QC", "label": "2024-2026 compliance period", "first_year": 2024, "last_year": 2026, "quantity": 150_000}}),
-        true,
-    );
-    push(
-        t7,
-        "carb-eo",
-        json!({"record_obligation": {"obligation": "CA4001-2025", "entity": "CA4001", "jurisdiction": "US-CA", "label": "2025 annual obligation", "first_year": 2025, "last_year": 2025, "quantity": 45_000}}),
-        true,
-    );
-    // Vintage 2026 cannot meet a 2025 obligation (REG-§95856(b)(2)).
-    push(
-        t7,
-        "carb-eo",
-        json!({"surrender": {"obligation": "CA1001-2025", "account": "CA1001-C", "legs": leg("US-CA", 2026, 100_000)}}),
-        false,
-    );
-    push(
-        t7,
-        "carb-eo",
-        json!({"surrender": {"obligation": "CA1001-2025", "account": "CA1001-C", "legs": leg("US-CA", 2025, calcement_annual_obligation())}}),
-        true,
-    );
-    // Québec surrenders Québec and California allowances alike: the markets are linked.
-    push(
-        t7,
-        "qc-mel",
-        json!({"surrender": {"obligation": "QC2001-CP5", "account": "QC2001-C", "legs": [{"series": ser("CA-QC", 2026), "quantity": 110_000}, {"series": ser("US-CA", 2026), "quantity": 40_000}]}}),
-        true,
-    );
-    push(
-        "2026-11-02T12:00:00Z",
-        "scheduler",
-        json!({"tick": {}}),
-        true,
-    );
-    // The compliance event after the 1 November deadline: the utility's compliance account is
-    // surrendered in the retirement order; its shortfall of 5,000 becomes an untimely
-    // obligation of 4 × 5,000 = 20,000 (REG-§95857(b)).
-    push(
-        "2026-11-02T18:00:00Z",
-        "carb-eo",
-        json!({"compliance_event": {"jurisdiction": "US-CA", "obligations": ["CA1001-2025", "CA4001-2025"]}}),
-        true,
-    );
-    out
+}
+
+/// How many journal entries the demo writes: one per accepted command.
+pub fn journal_entries() -> u64 {
+    script().iter().filter(|(_, ok)| *ok).count() as u64
 }
 
 /// Runs the demo on an empty store and returns the summary as JSON.
@@ -713,14 +854,26 @@ pub fn render(v: &Value) -> String {
     if let Ok(report) = serde_json::from_value::<Value>(v["compliance_report"].clone()) {
         line(
             &mut out,
-            "\nCompliance report (status A: met on time; B: shortfall)".into(),
+            "\nCompliance report (A: met on time; B: shortfall; C: no verified emissions at the event; met: untimely obligation met)".into(),
         );
         for e in report["entities"].as_array().into_iter().flatten() {
             for o in e["obligations"].as_array().into_iter().flatten() {
+                if o["status"] == "C" {
+                    let (entity, label) = (&e["entity"], &o["label"]);
+                    line(
+                        &mut out,
+                        format!(
+                            "  [C] {} {}",
+                            entity.as_str().unwrap_or(""),
+                            label.as_str().unwrap_or("")
+                        ),
+                    );
+                    continue;
+                }
                 line(
                     &mut out,
                     format!(
-                        "  [{}] {} {}: {} of {} surrendered (allowances {}, offsets {}, reserve {}){}",
+                        "  [{}] {} {}: {} of {} surrendered (allowances {}, offsets {}, reserve {}){}{}",
                         o["status"].as_str().unwrap_or(""),
                         e["entity"].as_str().unwrap_or(""),
                         o["label"].as_str().unwrap_or(""),
@@ -729,6 +882,10 @@ pub fn render(v: &Value) -> String {
                         o["allowances"],
                         o["offsets"],
                         o["reserve_and_ceiling"],
+                        o["covered_emissions"]
+                            .as_u64()
+                            .map(|c| format!("; covered emissions {c} t"))
+                            .unwrap_or_default(),
                         o["untimely_obligation"]
                             .as_str()
                             .map(|u| format!(" → untimely obligation {u}"))

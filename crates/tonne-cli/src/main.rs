@@ -156,6 +156,13 @@ enum BenchCmd {
 }
 
 fn main() -> ExitCode {
+    // Output piped into `head` or a pager that closes early ends the process quietly, as other
+    // command-line tools do, instead of a panic on the failed write.
+    #[cfg(unix)]
+    // SAFETY: called first in main, before any thread starts; SIG_DFL is a valid handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     match run(Cli::parse()) {
         Ok(code) => code,
         Err(e) => {

@@ -12,7 +12,9 @@ use tonne_core::{JurisdictionCode, Timestamp};
 #[derive(Subcommand)]
 pub enum ReportCmd {
     /// Obligations, surrenders by instrument type, offset caps, status (A/B/open) and untimely
-    /// obligations per entity; instruments that cannot be surrendered (e.g. after a delink).
+    /// obligations per entity; status C for covered and opt-in entities without an obligation
+    /// of a period whose compliance event was held; instruments that cannot be surrendered
+    /// (e.g. after a delink).
     Compliance {
         #[arg(long, default_value = crate::DEFAULT_DB)]
         db: String,

@@ -18,6 +18,8 @@
 //!    (VERIFIED-SECONDARY / QC-s.52 para 5), pro rata among consignors (QC-s.54.1 pattern);
 //!    proceeds at the settlement price, consigned proceeds to their consignors.
 //! 6. **Public results summary** ([`summary`]).
+//! 7. **Settlement** ([`settlement`]): the registry's `settle_auction` commands of what sold,
+//!    when the notice names the auction holding and winners' holding accounts.
 //!
 //! Chance enters only through the seed: the current auction's tie rule uses it as given (so
 //! `tonne market auction --seed S` on the same bids gives the same current outcome); the advance
@@ -25,6 +27,7 @@
 
 pub mod notice;
 pub mod registration;
+pub mod settlement;
 pub mod split;
 pub mod summary;
 pub mod workload;

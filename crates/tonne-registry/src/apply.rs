@@ -276,6 +276,11 @@ impl State {
                 year,
                 allowances,
             } => {
+                if !self.jurisdictions.contains_key(jurisdiction)
+                    && let Some(peer) = self.cross.host_of(jurisdiction).map(str::to_owned)
+                {
+                    return self.set_peer_budget(actor, &peer, jurisdiction, *year, *allowances);
+                }
                 self.require_regulator(actor, jurisdiction)?;
                 self.jurisdiction(jurisdiction)?;
                 vintage(*year)?;
@@ -1221,6 +1226,9 @@ impl State {
                 budget += b;
             }
         }
+        // Jurisdictions hosted by linked peer registries count with the budgets recorded for
+        // them; one not recorded is left out, which can only make the limit stricter.
+        budget += self.peer_budgets(jur, year, t);
         Ok(holding_limit(budget, self.rules.small_budget_limit_bp))
     }
 
@@ -1256,8 +1264,9 @@ impl State {
         let resolved = self.resolve(&Loc::Account(account.clone()), legs)?;
         for (series, _) in &resolved {
             // REG-§95856(b)(2): allowance vintage <= the last data year of the obligation;
-            // non-vintage instruments are exempt.
-            if series.kind() == InstrumentKind::Allowance
+            // non-vintage instruments and untimely (excess emissions) surrenders are exempt.
+            if ob.compliance.untimely_of.is_none()
+                && series.kind() == InstrumentKind::Allowance
                 && series.vintage().is_some_and(|v| v > ob.last_year)
             {
                 return reject(
@@ -1780,31 +1789,50 @@ impl State {
                     ),
                 );
             };
-            if let Some((_, o)) = self
+            if let Some((oid, o)) = self
                 .obligations
                 .iter()
                 .find(|(oid, o)| o.from_reports.contains(id) && !reusable_of.contains(oid))
             {
                 return reject(
                     Code::DuplicateId,
-                    format!("report {id} already counts toward obligation {}", o.label),
+                    format!(
+                        "report {id} already counts toward obligation {oid} ({})",
+                        o.label
+                    ),
                 );
             }
-            let whole = tonne_mrv::num::round::obligation_tonnes(
-                t,
-                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-            );
-            let whole =
-                u64::try_from(whole.mantissa() / 10i128.pow(whole.scale())).map_err(|_| {
-                    Rejection::new(
-                        Code::QuantityOutOfRange,
-                        format!("report {id}: emissions out of range"),
-                    )
-                })?;
+            let whole = whole_tonnes(t).ok_or_else(|| {
+                Rejection::new(
+                    Code::QuantityOutOfRange,
+                    format!("report {id}: emissions out of range"),
+                )
+            })?;
             sum = sum.checked_add(whole).ok_or_else(|| {
                 Rejection::new(Code::QuantityOutOfRange, "verified emissions overflow")
             })?;
         }
         Ok(sum)
     }
+
+    /// The verified covered emissions of report `id` in whole tonnes, as obligations count
+    /// them; `None` before a positive or qualified positive statement.
+    pub fn verified_tonnes(&self, id: &str) -> Option<u64> {
+        whole_tonnes(
+            self.verification
+                .reports
+                .get(id)?
+                .verified_covered_co2e_t()?,
+        )
+    }
+}
+
+/// Covered emissions as an obligation counts them: whole metric tons, rounded half away from
+/// zero (the rounding rule is UNVERIFIED, reference/mrv.md; tonne-mrv's programme parameter).
+pub fn whole_tonnes(t: rust_decimal::Decimal) -> Option<u64> {
+    let whole = tonne_mrv::num::round::obligation_tonnes(
+        t,
+        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+    );
+    u64::try_from(whole.mantissa() / 10i128.pow(whole.scale())).ok()
 }

@@ -15,13 +15,19 @@ use crate::state::{ObjKey, State};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tonne_core::limits::MAX_ID_LEN;
-use tonne_core::{AccountId, JurisdictionCode, RangeSet, SerialRange, SeriesKey, TransferId};
+use tonne_core::{
+    AccountId, JurisdictionCode, RangeSet, SerialRange, SeriesKey, Timestamp, TransferId,
+};
 
 /// A peer registry and the jurisdictions it hosts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Peer {
     pub name: String,
     pub jurisdictions: Vec<JurisdictionCode>,
+    /// Annual allowance budgets of the peer's jurisdictions, as the peer publishes them: linked
+    /// jurisdictions' budgets add up to the holding limit (REG-§95920, QC-s.32).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub budgets: BTreeMap<JurisdictionCode, BTreeMap<u16, u64>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,6 +171,44 @@ impl State {
         }
     }
 
+    /// `set_budget` for a jurisdiction a peer registry hosts: recorded by the link agent from
+    /// the peer's published budget, for the combined holding limit.
+    pub(crate) fn set_peer_budget(
+        &mut self,
+        actor: &tonne_core::UserId,
+        peer: &str,
+        jurisdiction: &JurisdictionCode,
+        year: u16,
+        allowances: u64,
+    ) -> Result<Vec<Effect>, Rejection> {
+        self.require_link_agent(actor)?;
+        crate::apply::vintage(year)?;
+        crate::apply::quantity("allowances", allowances)?;
+        let p = self
+            .cross
+            .peers
+            .get_mut(peer)
+            .expect("the host of a jurisdiction");
+        p.budgets
+            .entry(*jurisdiction)
+            .or_default()
+            .insert(year, allowances);
+        self.touch(ObjKey::Peer(peer.to_owned()));
+        Ok(vec![])
+    }
+
+    /// Budgets of `year` of the peer-hosted jurisdictions linked with `jur` at `t`, as far as
+    /// they are recorded.
+    pub(crate) fn peer_budgets(&self, jur: &JurisdictionCode, year: u16, t: Timestamp) -> u64 {
+        self.cross
+            .peers
+            .values()
+            .flat_map(|p| &p.budgets)
+            .filter(|(j, _)| !self.jurisdictions.contains_key(j) && self.linked(j, jur, t))
+            .filter_map(|(_, by_year)| by_year.get(&year))
+            .sum()
+    }
+
     fn cross_transfer(&self, t: &TransferId) -> Result<&CrossTransfer, Rejection> {
         self.cross.transfers.get(t).ok_or_else(|| {
             Rejection::new(
@@ -225,11 +269,21 @@ impl State {
                         );
                     }
                 }
+                // Re-adding a peer renames it or changes what it hosts; budgets of jurisdictions
+                // it still hosts are kept.
+                let mut budgets = self
+                    .cross
+                    .peers
+                    .remove(peer)
+                    .map(|p| p.budgets)
+                    .unwrap_or_default();
+                budgets.retain(|j, _| jurisdictions.contains(j));
                 self.cross.peers.insert(
                     peer.clone(),
                     Peer {
                         name: name.clone(),
                         jurisdictions: jurisdictions.clone(),
+                        budgets,
                     },
                 );
                 self.touch(ObjKey::Peer(peer.clone()));

@@ -18,12 +18,14 @@ pub mod rules;
 pub mod state;
 mod transfer;
 
+pub use apply::whole_tonnes;
 pub use command::{
     AccountType, COMMAND_FORMAT_VERSION, Command, EntityType, Envelope, Leg, Price, RepRole,
     TransactionType, UserRole,
 };
 pub use effect::{Effect, Loc, Move};
 pub use journal::{EntryBody, GENESIS_HASH, JournalEntry, JournalError};
+pub use market_apply::MAX_DELIVERIES;
 pub use rejection::{Code, Rejection};
 pub use rules::RegistryRules;
 pub use state::State;

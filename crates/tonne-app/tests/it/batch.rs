@@ -98,7 +98,7 @@ fn staged_batches_equal_single_commits_and_survive_reopen() {
         (again.state().holding_rows(), again.state().object_rows()),
         mem
     );
-    assert_eq!(again.head().0, 103 + 500);
+    assert_eq!(again.head().0, demo::journal_entries() + 500);
     drop(single);
     drop(again);
     let _ = p1;

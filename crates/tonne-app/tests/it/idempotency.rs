@@ -10,18 +10,18 @@ fn same_key_replays_other_payload_conflicts_also_after_reopen() {
     let (_dir, path, mut ledger) = demo_ledger();
     let t = transfer("i-1", "CA-AUCTION", "CA3001-H", 10);
     let seq = accepted(&ledger.execute(&t).unwrap());
-    assert_eq!(seq, 104);
+    assert_eq!(seq, after_demo(1));
     assert_eq!(held(&ledger, "CA3001-H"), 70_010);
 
     // A retry: the stored result, nothing applied again.
     let r = replayed(&ledger.execute(&t).unwrap());
-    assert_eq!(r, json!({"ok": true, "seq": 104}));
+    assert_eq!(r, json!({"ok": true, "seq": after_demo(1)}));
     // A retry may carry a fresh clock reading.
     let mut later = t.clone();
-    later.ts = tonne_core::Timestamp::parse("2026-11-05T00:00:00Z").unwrap();
+    later.ts = tonne_core::Timestamp::parse("2027-11-05T00:00:00Z").unwrap();
     assert_eq!(
         replayed(&ledger.execute(&later).unwrap())["seq"],
-        json!(104)
+        json!(after_demo(1))
     );
     // Another payload under the same key: refused, and it does not take the key over.
     let other = transfer("i-1", "CA-AUCTION", "CA3001-H", 11);
@@ -35,9 +35,12 @@ fn same_key_replays_other_payload_conflicts_also_after_reopen() {
         rejected(&ledger.execute(&other_actor).unwrap()),
         Code::IdempotencyConflict
     );
-    assert_eq!(replayed(&ledger.execute(&t).unwrap())["seq"], json!(104));
+    assert_eq!(
+        replayed(&ledger.execute(&t).unwrap())["seq"],
+        json!(after_demo(1))
+    );
     assert_eq!(held(&ledger, "CA3001-H"), 70_010);
-    assert_eq!(ledger.head().0, 104);
+    assert_eq!(ledger.head().0, after_demo(1));
 
     // A refused command's key is taken too: its retry replays the refusal.
     let overdraw = transfer("i-2", "CA3001-H", "CA1001-H", 1_000_000);
@@ -70,8 +73,11 @@ fn same_key_replays_other_payload_conflicts_also_after_reopen() {
     // Reopen: the index is rebuilt from the stored results.
     drop(ledger);
     let mut ledger = open(&path);
-    assert_eq!(ledger.head().0, 104);
-    assert_eq!(replayed(&ledger.execute(&t).unwrap())["seq"], json!(104));
+    assert_eq!(ledger.head().0, after_demo(1));
+    assert_eq!(
+        replayed(&ledger.execute(&t).unwrap())["seq"],
+        json!(after_demo(1))
+    );
     assert_eq!(
         rejected(&ledger.execute(&other).unwrap()),
         Code::IdempotencyConflict
@@ -90,7 +96,7 @@ fn same_key_replays_other_payload_conflicts_also_after_reopen() {
                 .execute(&transfer("i-3", "CA-AUCTION", "CA3001-H", 5))
                 .unwrap()
         ),
-        105
+        after_demo(2)
     );
     assert_eq!(held(&ledger, "CA3001-H"), 70_015);
     let keys = journal_keys(&mut ledger);
@@ -106,11 +112,11 @@ fn same_key_replays_other_payload_conflicts_also_after_reopen() {
 fn keys_within_one_batch() {
     let (_dir, path, mut ledger) = demo_ledger();
     let a = transfer("b-1", "CA-AUCTION", "CA3001-H", 10);
-    assert_eq!(accepted(&ledger.stage(&a).unwrap()), 104);
+    assert_eq!(accepted(&ledger.stage(&a).unwrap()), after_demo(1));
     // Not yet durable, but a retry in the same batch is still answered from the batch.
     assert_eq!(
         replayed(&ledger.stage(&a).unwrap()),
-        json!({"ok": true, "seq": 104})
+        json!({"ok": true, "seq": after_demo(1)})
     );
     assert_eq!(
         rejected(
@@ -126,20 +132,23 @@ fn keys_within_one_batch() {
                 .stage(&transfer("b-2", "CA-AUCTION", "CA3001-H", 20))
                 .unwrap()
         ),
-        105
+        after_demo(2)
     );
     assert_eq!(ledger.staged(), 2, "replays and conflicts are not staged");
     ledger.flush().unwrap();
     assert_eq!(ledger.staged(), 0);
-    assert_eq!(replayed(&ledger.stage(&a).unwrap())["seq"], json!(104));
+    assert_eq!(
+        replayed(&ledger.stage(&a).unwrap())["seq"],
+        json!(after_demo(1))
+    );
     ledger.flush().unwrap();
 
     // Staged and dropped without a flush: nothing was durable, the key is free again.
     let c = transfer("b-3", "CA-AUCTION", "CA3001-H", 30);
-    assert_eq!(accepted(&ledger.stage(&c).unwrap()), 106);
+    assert_eq!(accepted(&ledger.stage(&c).unwrap()), after_demo(3));
     drop(ledger);
     let mut ledger = open(&path);
-    assert_eq!(ledger.head().0, 105);
+    assert_eq!(ledger.head().0, after_demo(2));
     assert_eq!(held(&ledger, "CA3001-H"), 70_030);
     assert_eq!(
         accepted(
@@ -147,7 +156,7 @@ fn keys_within_one_batch() {
                 .execute(&transfer("b-3", "CA-AUCTION", "CA3001-H", 31))
                 .unwrap()
         ),
-        106
+        after_demo(3)
     );
     assert_eq!(held(&ledger, "CA3001-H"), 70_061);
     verify_ok(&mut ledger);
@@ -184,7 +193,7 @@ fn invalid_keys_are_refused_and_never_stored() {
                 .execute(&transfer(&ok, "CA-AUCTION", "CA3001-H", 1))
                 .unwrap()
         ),
-        104
+        after_demo(1)
     );
     drop(ledger);
     let mut ledger = open(&path);
@@ -194,7 +203,7 @@ fn invalid_keys_are_refused_and_never_stored() {
                 .execute(&transfer(&ok, "CA-AUCTION", "CA3001-H", 1))
                 .unwrap()
         )["seq"],
-        json!(104)
+        json!(after_demo(1))
     );
     assert_eq!(
         rejected(

@@ -4,6 +4,7 @@
 mod util;
 
 mod batch;
+mod compliance_report;
 mod empty;
 mod idempotency;
 mod pipeline;

@@ -8,7 +8,7 @@ use tonne_registry::{Code, Command};
 fn reverse(key: &str, actor: &str, seq: u64) -> tonne_registry::Envelope {
     env(
         key,
-        "2026-11-03T11:00:00Z",
+        "2027-11-03T11:00:00Z",
         actor,
         json!({"reverse": {"seq": seq, "reason": "entered in error"}}),
     )
@@ -129,7 +129,7 @@ fn a_client_supplied_original_is_never_trusted() {
     let forged = |key: &str, seq: u64| {
         env(
             key,
-            "2026-11-03T11:00:00Z",
+            "2027-11-03T11:00:00Z",
             "carb-eo",
             json!({"reverse": {"seq": seq, "reason": "forged", "original": {"command": xfer("CA-AUCTION", "QC2001-H", 10), "moves": forged_moves}}}),
         )
@@ -179,20 +179,20 @@ fn a_client_supplied_original_is_never_trusted() {
 #[test]
 fn transfer_executed_through_request_confirm_accept_is_reversed_to_the_sender() {
     let (_dir, _path, mut ledger) = demo_ledger();
-    let t = "2026-11-03T17:00:00Z";
+    let t = "2027-11-03T17:00:00Z";
     let propose = env(
         "p-1",
         t,
         "erin",
         json!({"propose_transfer": {"transfer": "T-R1", "from": "CA3001-H", "to": "CA1001-H", "legs": [{"series": ca26(), "quantity": 500}],
-               "transaction_type": "secondary", "price": {"unit_price_minor": 3_000, "currency": "USD"}, "settlement_date": "2026-11-04"}}),
+               "transaction_type": "secondary", "price": {"unit_price_minor": 3_000, "currency": "USD"}, "settlement_date": "2027-11-04"}}),
     );
     accepted(&ledger.execute(&propose).unwrap());
     accepted(
         &ledger
             .execute(&env(
                 "p-2",
-                "2026-11-03T18:00:00Z",
+                "2027-11-03T18:00:00Z",
                 "frank",
                 json!({"confirm_transfer": {"transfer": "T-R1"}}),
             ))
@@ -202,7 +202,7 @@ fn transfer_executed_through_request_confirm_accept_is_reversed_to_the_sender() 
         &ledger
             .execute(&env(
                 "p-3",
-                "2026-11-04T16:00:00Z",
+                "2027-11-04T16:00:00Z",
                 "alice",
                 json!({"accept_transfer": {"transfer": "T-R1"}}),
             ))
@@ -210,18 +210,18 @@ fn transfer_executed_through_request_confirm_accept_is_reversed_to_the_sender() 
     );
     assert_eq!(
         (held(&ledger, "CA3001-H"), held(&ledger, "CA1001-H")),
-        (69_500, 200_500)
+        (69_500, 500)
     );
     let rv = env(
         "p-4",
-        "2026-11-04T17:00:00Z",
+        "2027-11-04T17:00:00Z",
         "carb-eo",
         json!({"reverse": {"seq": exec, "reason": "error"}}),
     );
     accepted(&ledger.execute(&rv).unwrap());
     assert_eq!(
         (held(&ledger, "CA3001-H"), held(&ledger, "CA1001-H")),
-        (70_000, 200_000)
+        (70_000, 0)
     );
     verify_ok(&mut ledger);
 }

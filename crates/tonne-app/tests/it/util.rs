@@ -16,13 +16,18 @@ pub fn open(path: &Path) -> Ledger {
         .expect("open ledger")
 }
 
-/// A new SQLite file with the demo market (103 journal entries).
+/// A new SQLite file with the demo market (`demo::journal_entries()` journal entries).
 pub fn demo_ledger() -> (tempfile::TempDir, PathBuf, Ledger) {
     let (dir, path) = temp_db();
     let mut ledger = open(&path);
     demo::run(&mut ledger).expect("demo runs");
-    assert_eq!(ledger.head().0, 103);
+    assert_eq!(ledger.head().0, demo::journal_entries());
     (dir, path, ledger)
+}
+
+/// The seq of the `n`-th entry after the demo's.
+pub fn after_demo(n: u64) -> u64 {
+    demo::journal_entries() + n
 }
 
 pub fn env(key: &str, ts: &str, actor: &str, cmd: Value) -> Envelope {
@@ -40,7 +45,7 @@ pub fn xfer(from: &str, to: &str, q: u64) -> Value {
 
 /// An execute_transfer by California's regulator, after the demo's last timestamp.
 pub fn transfer(key: &str, from: &str, to: &str, q: u64) -> Envelope {
-    env(key, "2026-11-03T10:00:00Z", "carb-eo", xfer(from, to, q))
+    env(key, "2027-11-03T10:00:00Z", "carb-eo", xfer(from, to, q))
 }
 
 pub fn accepted(o: &Outcome) -> u64 {

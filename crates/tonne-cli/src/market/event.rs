@@ -1,10 +1,12 @@
 //! `tonne market auction-event NOTICE.json --bids BIDS.csv [--advance-bids ADV.csv] [--seed S]
-//! [--json]`: a joint auction event (docs/market.md "Auction events").
+//! [--json] [--settlement FILE [--actor USER] [--ts INSTANT]]`: a joint auction event
+//! (docs/market.md "Auction events"), and the registry commands that settle it.
 
-use anyhow::{Result, anyhow};
+use anyhow::{Context, Result, anyhow};
 use std::fmt::Write as _;
 use std::process::ExitCode;
-use tonne_market::auction_event::{self, AuctionResult, EventResult, Notice};
+use tonne_core::{Timestamp, UserId};
+use tonne_market::auction_event::{self, AuctionResult, EventResult, Notice, settlement};
 use tonne_market::csv_input::{BidFile, read_bid_file};
 
 #[derive(clap::Args)]
@@ -25,6 +27,18 @@ pub struct AuctionEventArgs {
     /// Print the results document (tonne-auction-results/1; amounts in cents).
     #[arg(long)]
     json: bool,
+    /// Also write the registry's settle_auction commands (one per auction that sold) to FILE,
+    /// a `tonne apply` batch. The notice must name each jurisdiction's `auction_account` and
+    /// each winner's `holding_account`.
+    #[arg(long, value_name = "FILE")]
+    settlement: Option<String>,
+    /// The user the settlement commands act as (the registry administrator, or a regulator
+    /// of every jurisdiction that sold).
+    #[arg(long, default_value = "admin", requires = "settlement")]
+    actor: String,
+    /// RFC 3339 time of the settlement commands; default the notice's `closes_at`.
+    #[arg(long, requires = "settlement")]
+    ts: Option<String>,
 }
 
 fn read_bids(path: &str, file: &'static str) -> Result<BidFile> {
@@ -56,12 +70,43 @@ pub fn run(a: AuctionEventArgs) -> Result<ExitCode> {
         };
         anyhow!("{path}: {e}")
     })?;
+    // Settlement problems are input errors too: found before anything is printed or written.
+    let batch = match &a.settlement {
+        Some(_) => Some(settlement_batch(&a, &notice, &r)?),
+        None => None,
+    };
     if a.json {
         println!("{}", serde_json::to_string(&r)?);
     } else {
         print!("{}", render(&r));
     }
+    if let (Some(path), Some(batch)) = (&a.settlement, batch) {
+        std::fs::write(path, batch).with_context(|| format!("writing {path}"))?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The settle_auction commands as JSON Lines envelopes for `tonne apply`.
+fn settlement_batch(a: &AuctionEventArgs, notice: &Notice, r: &EventResult) -> Result<String> {
+    let list = settlement::settlements(notice, r).map_err(|e| anyhow!("{}: {e}", a.notice))?;
+    let actor = UserId::parse(&a.actor).with_context(|| "--actor")?;
+    let ts = match (&a.ts, notice.closes_at()) {
+        (Some(t), _) => Timestamp::parse(t).with_context(|| "--ts")?,
+        (None, Some(t)) => t,
+        (None, None) => {
+            return Err(anyhow!(
+                "{}: closes_at: not given, and --settlement needs a time for the settle_auction commands: add closes_at (when bidding closed, e.g. \"{}T13:00:00-08:00\") to the notice or pass --ts",
+                a.notice,
+                notice.date
+            ));
+        }
+    };
+    let mut out = String::new();
+    for s in &list {
+        out.push_str(&serde_json::to_string(&s.envelope(ts, actor.clone()))?);
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 /// `1234567` → `1,234,567`.

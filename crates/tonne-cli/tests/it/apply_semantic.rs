@@ -4,7 +4,7 @@
 use crate::util::*;
 use serde_json::{Value, json};
 
-const T: &str = "2026-11-03T10:00:00Z";
+const T: &str = "2027-11-03T10:00:00Z";
 
 fn xfer(from: &str, to: &str, legs: Value) -> Value {
     json!({"execute_transfer": {"from": from, "to": to, "legs": legs, "reason": "test"}})
@@ -30,7 +30,7 @@ fn refused_commands() -> Vec<(String, u16)> {
             ),
             3001,
         ),
-        // CA3001-H holds 350001..420000: the first range is held, the second overlaps it.
+        // CA3001-H holds 940001..1010000: the first range is held, the second overlaps it.
         (
             e(
                 "bad-3",
@@ -38,7 +38,7 @@ fn refused_commands() -> Vec<(String, u16)> {
                 xfer(
                     "CA3001-H",
                     "CA1001-H",
-                    ranges(json!([[350_001, 350_100], [350_050, 350_200]])),
+                    ranges(json!([[940_001, 940_100], [940_050, 940_200]])),
                 ),
             ),
             1007,
@@ -50,7 +50,7 @@ fn refused_commands() -> Vec<(String, u16)> {
                 xfer(
                     "CA3001-H",
                     "CA1001-H",
-                    ranges(json!([[350_001, 350_100], [350_001, 350_001]])),
+                    ranges(json!([[940_001, 940_100], [940_001, 940_001]])),
                 ),
             ),
             1007,
@@ -67,7 +67,11 @@ fn refused_commands() -> Vec<(String, u16)> {
             e(
                 "bad-6",
                 "carb-eo",
-                xfer("CA3001-H", "CA1001-H", ranges(json!([[419_990, 420_001]]))),
+                xfer(
+                    "CA3001-H",
+                    "CA1001-H",
+                    ranges(json!([[1_009_990, 1_010_001]])),
+                ),
             ),
             3002,
         ),
@@ -90,7 +94,7 @@ fn refused_commands() -> Vec<(String, u16)> {
         (
             env(
                 "bad-11",
-                "2026-11-01T00:00:00Z",
+                "2027-11-01T00:00:00Z",
                 "carb-eo",
                 xfer("CA3001-H", "CA1001-H", leg(1)),
             ),
@@ -171,7 +175,7 @@ fn refused_commands() -> Vec<(String, u16)> {
                 xfer(
                     "CA3001-H",
                     "CA1001-H",
-                    json!([{"series": series_ca26(), "quantity": 1, "ranges": [[350_001, 350_001]]}]),
+                    json!([{"series": series_ca26(), "quantity": 1, "ranges": [[940_001, 940_001]]}]),
                 ),
             ),
             1007,
@@ -267,7 +271,7 @@ fn idempotency_keys_replay_or_conflict() {
         ),
         // Same key, same payload: replayed, also with a later clock reading.
         env("sem-ok", T, "carb-eo", ok.clone()),
-        env("sem-ok", "2026-11-04T10:00:00Z", "carb-eo", ok.clone()),
+        env("sem-ok", "2027-11-04T10:00:00Z", "carb-eo", ok.clone()),
         // Same key and command by another actor is another payload.
         env("sem-ok", T, "admin", ok.clone()),
         // A demo key with a new payload.
@@ -275,7 +279,7 @@ fn idempotency_keys_replay_or_conflict() {
         // A second, fresh transfer still applies after all that.
         env(
             "sem-ok-2",
-            "2026-11-04T10:00:00Z",
+            "2027-11-04T10:00:00Z",
             "carb-eo",
             xfer("CA-AUCTION", "QC2001-H", leg(10)),
         ),

@@ -9,7 +9,7 @@ use std::path::Path;
 /// A command file mixing valid commands with hostile lines. Returns the lines and the
 /// (1-based) numbers of the bad ones.
 fn hostile_file() -> (Vec<String>, Vec<usize>) {
-    let t = "2026-11-03T10:00:00Z";
+    let t = "2027-11-03T10:00:00Z";
     let good = |k: &str| {
         env(
             k,
@@ -25,43 +25,43 @@ fn hostile_file() -> (Vec<String>, Vec<usize>) {
     };
     let bad: Vec<String> = vec![
         // Wrong types.
-        r#"{"v":"1","key":"h1","ts":"2026-11-03T10:00:00Z","actor":"admin","cmd":{"tick":{}}}"#.into(),
+        r#"{"v":"1","key":"h1","ts":"2027-11-03T10:00:00Z","actor":"admin","cmd":{"tick":{}}}"#.into(),
         issue(r#""5""#),
-        r#"{"v":1,"key":7,"ts":"2026-11-03T10:00:00Z","actor":"admin","cmd":{"tick":{}}}"#.into(),
-        r#"{"v":1,"key":"h3","ts":"2026-11-03T10:00:00Z","actor":"admin","cmd":{"tick":5}}"#.into(),
+        r#"{"v":1,"key":7,"ts":"2027-11-03T10:00:00Z","actor":"admin","cmd":{"tick":{}}}"#.into(),
+        r#"{"v":1,"key":"h3","ts":"2027-11-03T10:00:00Z","actor":"admin","cmd":{"tick":5}}"#.into(),
         // Negative, fractional and huge numbers.
         issue("-5"),
         issue("1e30"),
         issue("99999999999999999999999"),
         issue("18446744073709551616"),
         issue("2.5"),
-        r#"{"v":-1,"key":"h4","ts":"2026-11-03T10:00:00Z","actor":"admin","cmd":{"tick":{}}}"#.into(),
-        r#"{"v":70000,"key":"h5","ts":"2026-11-03T10:00:00Z","actor":"admin","cmd":{"tick":{}}}"#.into(),
+        r#"{"v":-1,"key":"h4","ts":"2027-11-03T10:00:00Z","actor":"admin","cmd":{"tick":{}}}"#.into(),
+        r#"{"v":70000,"key":"h5","ts":"2027-11-03T10:00:00Z","actor":"admin","cmd":{"tick":{}}}"#.into(),
         // Unknown command and unknown fields (envelope and command).
-        r#"{"v":1,"key":"h6","ts":"2026-11-03T10:00:00Z","actor":"carb-eo","cmd":{"mint":{"quantity":1}}}"#.into(),
-        r#"{"v":1,"key":"h7","ts":"2026-11-03T10:00:00Z","actor":"admin","cmd":{"tick":{}},"sudo":true}"#.into(),
-        r#"{"v":1,"key":"h8","ts":"2026-11-03T10:00:00Z","actor":"carb-eo","cmd":{"execute_transfer":{"from":"CA-AUCTION","to":"CA3001-H","legs":[],"reason":"x","force":true}}}"#.into(),
+        r#"{"v":1,"key":"h6","ts":"2027-11-03T10:00:00Z","actor":"carb-eo","cmd":{"mint":{"quantity":1}}}"#.into(),
+        r#"{"v":1,"key":"h7","ts":"2027-11-03T10:00:00Z","actor":"admin","cmd":{"tick":{}},"sudo":true}"#.into(),
+        r#"{"v":1,"key":"h8","ts":"2027-11-03T10:00:00Z","actor":"carb-eo","cmd":{"execute_transfer":{"from":"CA-AUCTION","to":"CA3001-H","legs":[],"reason":"x","force":true}}}"#.into(),
         // Two commands in one.
-        r#"{"v":1,"key":"h9","ts":"2026-11-03T10:00:00Z","actor":"admin","cmd":{"tick":{},"genesis":{"name":"x","rules":{}}}}"#.into(),
+        r#"{"v":1,"key":"h9","ts":"2027-11-03T10:00:00Z","actor":"admin","cmd":{"tick":{},"genesis":{"name":"x","rules":{}}}}"#.into(),
         // Missing fields.
-        r#"{"v":1,"key":"h10","ts":"2026-11-03T10:00:00Z","cmd":{"tick":{}}}"#.into(),
-        r#"{"v":1,"key":"h11","ts":"2026-11-03T10:00:00Z","actor":"carb-eo","cmd":{"issue":{"series":{"jurisdiction":"US-CA","kind":"allowance","vintage":2026},"quantity":5}}}"#.into(),
+        r#"{"v":1,"key":"h10","ts":"2027-11-03T10:00:00Z","cmd":{"tick":{}}}"#.into(),
+        r#"{"v":1,"key":"h11","ts":"2027-11-03T10:00:00Z","actor":"carb-eo","cmd":{"issue":{"series":{"jurisdiction":"US-CA","kind":"allowance","vintage":2026},"quantity":5}}}"#.into(),
         // Bad timestamps.
         r#"{"v":1,"key":"h12","ts":"2026-13-45T00:00:00Z","actor":"admin","cmd":{"tick":{}}}"#.into(),
         r#"{"v":1,"key":"h13","ts":"yesterday","actor":"admin","cmd":{"tick":{}}}"#.into(),
         r#"{"v":1,"key":"h14","ts":"1970-01-01T00:00:00Z","actor":"admin","cmd":{"tick":{}}}"#.into(),
         r#"{"v":1,"key":"h15","ts":1767225600000,"actor":"admin","cmd":{"tick":{}}}"#.into(),
         // Bad jurisdiction codes.
-        r#"{"v":1,"key":"h16","ts":"2026-11-03T10:00:00Z","actor":"admin","cmd":{"add_jurisdiction":{"code":"us-ca","name":"x","time_zone":"UTC","currency":"USD"}}}"#.into(),
-        r#"{"v":1,"key":"h17","ts":"2026-11-03T10:00:00Z","actor":"admin","cmd":{"add_jurisdiction":{"code":"USA-CALIFORNIA","name":"x","time_zone":"UTC","currency":"USD"}}}"#.into(),
-        r#"{"v":1,"key":"h18","ts":"2026-11-03T10:00:00Z","actor":"carb-eo","cmd":{"set_budget":{"jurisdiction":"'; DROP TABLE journal; --","year":2026,"allowances":1}}}"#.into(),
+        r#"{"v":1,"key":"h16","ts":"2027-11-03T10:00:00Z","actor":"admin","cmd":{"add_jurisdiction":{"code":"us-ca","name":"x","time_zone":"UTC","currency":"USD"}}}"#.into(),
+        r#"{"v":1,"key":"h17","ts":"2027-11-03T10:00:00Z","actor":"admin","cmd":{"add_jurisdiction":{"code":"USA-CALIFORNIA","name":"x","time_zone":"UTC","currency":"USD"}}}"#.into(),
+        r#"{"v":1,"key":"h18","ts":"2027-11-03T10:00:00Z","actor":"carb-eo","cmd":{"set_budget":{"jurisdiction":"'; DROP TABLE journal; --","year":2026,"allowances":1}}}"#.into(),
         // Inverted and zero serial ranges.
-        r#"{"v":1,"key":"h19","ts":"2026-11-03T10:00:00Z","actor":"carb-eo","cmd":{"execute_transfer":{"from":"CA-AUCTION","to":"CA3001-H","legs":[{"series":{"jurisdiction":"US-CA","kind":"allowance","vintage":2026},"ranges":[[10,5]]}],"reason":"x"}}}"#.into(),
-        r#"{"v":1,"key":"h20","ts":"2026-11-03T10:00:00Z","actor":"carb-eo","cmd":{"execute_transfer":{"from":"CA-AUCTION","to":"CA3001-H","legs":[{"series":{"jurisdiction":"US-CA","kind":"allowance","vintage":2026},"ranges":[[0,5]]}],"reason":"x"}}}"#.into(),
+        r#"{"v":1,"key":"h19","ts":"2027-11-03T10:00:00Z","actor":"carb-eo","cmd":{"execute_transfer":{"from":"CA-AUCTION","to":"CA3001-H","legs":[{"series":{"jurisdiction":"US-CA","kind":"allowance","vintage":2026},"ranges":[[10,5]]}],"reason":"x"}}}"#.into(),
+        r#"{"v":1,"key":"h20","ts":"2027-11-03T10:00:00Z","actor":"carb-eo","cmd":{"execute_transfer":{"from":"CA-AUCTION","to":"CA3001-H","legs":[{"series":{"jurisdiction":"US-CA","kind":"allowance","vintage":2026},"ranges":[[0,5]]}],"reason":"x"}}}"#.into(),
         // Not JSON at all.
         "not json".into(),
         "{".into(),
-        r#"{"v":1,"key":"h21","ts":"2026-11-03T10:00:00Z","actor":"admin","cmd":{"tick":{}}"#.into(),
+        r#"{"v":1,"key":"h21","ts":"2027-11-03T10:00:00Z","actor":"admin","cmd":{"tick":{}}"#.into(),
         "[1,2,3]".into(),
         "null".into(),
         "\u{feff}{}".into(),
@@ -173,9 +173,9 @@ fn a_single_malformed_line_at_the_end_blocks_the_whole_file() {
     let (dir, db) = demo_db();
     let before = head(&db);
     let mut lines: Vec<String> = (0..200)
-        .map(|i| env(&format!("x-{i}"), "2026-11-03T10:00:00Z", "carb-eo", json!({"execute_transfer": {"from": "CA-AUCTION", "to": "CA3001-H", "legs": leg(1), "reason": "x"}})))
+        .map(|i| env(&format!("x-{i}"), "2027-11-03T10:00:00Z", "carb-eo", json!({"execute_transfer": {"from": "CA-AUCTION", "to": "CA3001-H", "legs": leg(1), "reason": "x"}})))
         .collect();
-    lines.push(r#"{"v":1,"key":"last","ts":"2026-11-03T10:00:00Z","actor":"carb-eo","cmd":{"tick":{}},"x":1}"#.into());
+    lines.push(r#"{"v":1,"key":"last","ts":"2027-11-03T10:00:00Z","actor":"carb-eo","cmd":{"tick":{}},"x":1}"#.into());
     let file = write_file(dir.path(), "tail.jsonl", &lines);
     for k in ["1", "64"] {
         let r = tonne([

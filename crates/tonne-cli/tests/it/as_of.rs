@@ -51,7 +51,7 @@ fn balances_before_and_after_the_cross_border_transfer() {
         .find(|l| l["series"] == json!(CA26))
         .unwrap()["ranges"]
         .clone();
-    assert_eq!(ranges, json!(["300001..350000"]));
+    assert_eq!(ranges, json!(["890001..940000"]));
 
     // The sender's side, the same two instants.
     let cb = |seq: u64| {

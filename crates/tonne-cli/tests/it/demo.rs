@@ -17,7 +17,6 @@ fn demo_runs_once_then_refuses_a_non_empty_store() {
         "Auctions",
         "[B] CA4001",
         "untimely obligation CA4001-2025:untimely",
-        "Journal head: seq 103",
         "Verify: ok",
     ] {
         assert!(
@@ -27,7 +26,8 @@ fn demo_runs_once_then_refuses_a_non_empty_store() {
         );
     }
     let before = head(&db);
-    assert_eq!(before.0, 103, "the demo journals 103 accepted commands");
+    let entries = tonne_app::demo::journal_entries();
+    assert_eq!(before.0, entries, "the demo journals each accepted command");
     let journal_before = journal(&db);
 
     let second = tonne(["demo", "--db", p(&db)]);
@@ -41,7 +41,9 @@ fn demo_runs_once_then_refuses_a_non_empty_store() {
         second.stderr
     );
     assert!(
-        second.stderr.contains("journal head is 103"),
+        second
+            .stderr
+            .contains(&format!("journal head is {entries}")),
         "the message names the head: {:?}",
         second.stderr
     );
@@ -55,9 +57,9 @@ fn demo_runs_once_then_refuses_a_non_empty_store() {
     assert_eq!(head(&db), before);
     assert_eq!(journal(&db), journal_before);
     let v = assert_verify_ok(&db);
-    assert_eq!(v["entries"], json!(103));
+    assert_eq!(v["entries"], json!(entries));
     assert_eq!(v["head_hash"], json!(before.1));
-    assert_eq!(v["issued"]["US-CA/ALW/2026"], json!(1_000_000));
+    assert_eq!(v["issued"]["US-CA/ALW/2026"], json!(2_000_000));
 }
 
 #[test]
@@ -69,7 +71,7 @@ fn demo_json_summary_matches_the_journal() {
     let (seq, hash) = head(&db);
     assert_eq!(v["journal_head"]["seq"], json!(seq));
     assert_eq!(v["journal_head"]["hash"], json!(hash));
-    assert_eq!(v["rejected_as_expected"].as_array().map(Vec::len), Some(4));
+    assert_eq!(v["rejected_as_expected"].as_array().map(Vec::len), Some(5));
     let t1 = v["transfers"]
         .as_array()
         .unwrap()
@@ -128,36 +130,109 @@ fn demo_auction_and_compliance_report() {
             .cloned()
             .unwrap()
     };
-    let util = ent("CA4001");
-    assert_eq!(util["obligations"][0]["status"], json!("B"));
-    assert_eq!(util["obligations"][0]["surrendered"], json!(40_000));
-    // 5,000 short: 4 × 5,000 owed, at least 3/4 in allowances (REG-§95857(b)).
-    assert_eq!(util["obligations"][1]["quantity"], json!(20_000));
-    assert_eq!(util["obligations"][1]["min_allowances"], json!(15_000));
-    assert_eq!(ent("CA1001")["obligations"][0]["status"], json!("A"));
-    // CalCement's obligation comes from its verified 2025 report: 868,114.08112 t covered →
-    // 868,114 whole tonnes, 30 % (UNVERIFIED share) = 260,434.2 → 260,434.
-    assert_eq!(ent("CA1001")["obligations"][0]["quantity"], json!(260_434));
+    let obligation = |entity: &str, id: &str| {
+        ent(entity)["obligations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["obligation"] == json!(id))
+            .cloned()
+            .unwrap_or_else(|| panic!("{entity} has no obligation {id}: {c}"))
+    };
+    // Every obligation comes from verified reports (demo data in crates/tonne-app/data):
+    // covered tonnes rounded half away from zero per report, the annual share of 30 %
+    // (UNVERIFIED) rounded half up.
+    // CalCement: 890,580.82 / 868,114.08 / 846,225.90 t → 890,581 / 868,114 / 846,226.
+    let cement = |id: &str| obligation("CA1001", id);
+    assert_eq!(cement("CA1001-2024")["quantity"], json!(267_174));
+    assert_eq!(cement("CA1001-2025")["quantity"], json!(260_434));
+    // Full period: 2,604,921 less the annual 527,608.
+    assert_eq!(cement("CA1001-CP5")["quantity"], json!(2_077_313));
+    for id in ["CA1001-2024", "CA1001-2025", "CA1001-CP5"] {
+        assert_eq!(cement(id)["status"], json!("A"), "{id}");
+        assert_eq!(cement(id)["outstanding"], json!(0), "{id}");
+    }
+    // The utility: 140,650.93 / 138,942.70 / 132,128.35 t → 42,195 and 41,683 annual. At the
+    // 2025 event its compliance account held 2,805 of 2024 and 36,000 of 2025 (its 340,000 of
+    // 2026 are a later vintage, REG-§95856(b)(2)): 2,878 short, 4 × owed (REG-§95857(b)).
+    let util = |id: &str| obligation("CA4001", id);
+    assert_eq!(util("CA4001-2024")["status"], json!("A"));
+    assert_eq!(util("CA4001-2025")["status"], json!("B"));
+    assert_eq!(util("CA4001-2025")["quantity"], json!(41_683));
+    assert_eq!(util("CA4001-2025")["surrendered"], json!(38_805));
+    let untimely = util("CA4001-2025:untimely");
+    assert_eq!(untimely["quantity"], json!(11_512));
+    assert_eq!(untimely["min_allowances"], json!(8_634));
+    assert_eq!(untimely["outstanding"], json!(0));
+    assert_eq!(untimely["status"], json!("met"));
+    // 411,722 less 83,878.
+    assert_eq!(util("CA4001-CP5")["quantity"], json!(327_844));
+    assert_eq!(util("CA4001-CP5")["status"], json!("A"));
+    // Québec: the full period only, 119,976 + 115,600 + 113,222, met partly with California
+    // allowances (the markets are linked).
+    let qc = obligation("QC2001", "QC2001-CP5");
+    assert_eq!(qc["quantity"], json!(348_798));
+    assert_eq!(qc["status"], json!("A"));
+    assert_eq!(qc["covered_emissions"], json!(348_798));
+    assert_eq!(cement("CA1001-CP5")["covered_emissions"], json!(2_604_921));
+    // Desert Glass never files a verified report: status C at each of California's three
+    // compliance events, in the order they were held.
+    let glass: Vec<(String, u64, u64)> = ent("CA5001")["obligations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            assert_eq!(o["quantity"], json!(0));
+            (
+                o["status"].as_str().unwrap().to_owned(),
+                o["first_year"].as_u64().unwrap(),
+                o["last_year"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let status_c = |f, l| ("C".to_owned(), f, l);
+    assert_eq!(
+        glass,
+        [
+            status_c(2024, 2024),
+            status_c(2025, 2025),
+            status_c(2024, 2026)
+        ]
+    );
     let steps = journal(&db)
         .iter()
         .filter(|e| e["cmd"].get("verification").is_some())
         .count();
     assert_eq!(
-        steps, 8,
-        "body, two verifiers, submission, COI, assignment, review, statement"
+        steps,
+        4 + 3 * 3 * 5,
+        "body, three verifiers; per report: submission, COI, assignment, review, statement"
     );
-    // As of a seq before the event, nothing has been evaluated yet.
-    let before = tonne([
-        "report",
-        "compliance",
-        "--db",
-        p(&db),
-        "--as-of-seq",
-        "91",
-        "--json",
-    ])
-    .json();
-    assert!(!before.to_string().contains("\"status\":\"B\""), "{before}");
+    // As of the seq before the 2025 compliance event nothing of 2025 has been evaluated; as of
+    // the event, the utility's shortfall shows.
+    let event_2025 = journal(&db)
+        .iter()
+        .find(|e| e["cmd"]["compliance_event"]["obligations"][0] == json!("CA1001-2025"))
+        .map(|e| e["seq"].as_u64().unwrap())
+        .expect("the 2025 compliance event");
+    let as_of = |seq: u64| {
+        tonne([
+            "report",
+            "compliance",
+            "--db",
+            p(&db),
+            "--as-of-seq",
+            &seq.to_string(),
+            "--json",
+        ])
+        .json()
+    };
+    assert!(
+        !as_of(event_2025 - 1)
+            .to_string()
+            .contains("\"status\":\"B\"")
+    );
+    assert!(as_of(event_2025).to_string().contains("\"status\":\"B\""));
     let bad = tonne([
         "report",
         "compliance",

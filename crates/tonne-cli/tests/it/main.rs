@@ -7,6 +7,8 @@ mod apply_semantic;
 mod apply_syntax;
 mod as_of;
 mod auction_event;
+mod auction_settlement;
+mod compliance_status;
 mod concurrency;
 mod crash;
 mod demo;

@@ -37,7 +37,7 @@ fn holdings_row_ranges_edit_is_detected() {
     assert_verify_ok(&db);
     sql(
         &db,
-        "UPDATE holdings SET ranges = '120001-149999', serials = 29999 WHERE series = 'CA-QC/ALW/2026' AND location = 'account:QC2001-H'",
+        "UPDATE holdings SET ranges = '150001-179999', serials = 29999 WHERE series = 'CA-QC/ALW/2026' AND location = 'account:QC3001-H'",
     );
     let v = assert_detects(&db, "state", None);
     assert!(v["detail"].as_str().unwrap().contains("holdings"), "{v}");
@@ -48,14 +48,14 @@ fn holdings_row_moved_deleted_or_inverted_is_detected() {
     let (_d, db) = demo_db();
     sql(
         &db,
-        "UPDATE holdings SET location = 'account:CA3001-H' WHERE series = 'CA-QC/ALW/2026' AND location = 'account:QC2001-H'",
+        "UPDATE holdings SET location = 'account:CA3001-H' WHERE series = 'CA-QC/ALW/2026' AND location = 'account:QC3001-H'",
     );
     assert_detects(&db, "state", None);
 
     let (_d, db) = demo_db();
     sql(
         &db,
-        "DELETE FROM holdings WHERE series = 'CA-QC/ALW/2026' AND location = 'account:QC2001-H'",
+        "DELETE FROM holdings WHERE series = 'CA-QC/ALW/2026' AND location = 'account:QC3001-H'",
     );
     assert_detects(&db, "state", None);
 
@@ -70,7 +70,7 @@ fn holdings_row_moved_deleted_or_inverted_is_detected() {
     let (_d, db) = demo_db();
     sql(
         &db,
-        "UPDATE holdings SET serials = serials + 5 WHERE series = 'CA-QC/ALW/2026' AND location = 'account:QC2001-H'",
+        "UPDATE holdings SET serials = serials + 5 WHERE series = 'CA-QC/ALW/2026' AND location = 'account:QC3001-H'",
     );
     assert_detects(&db, "negative", None);
 }
@@ -95,7 +95,10 @@ fn journal_is_append_only_through_sql() {
         .unwrap_err();
     assert!(e.to_string().contains("append-only"), "{e}");
     let e = conn
-        .execute("DELETE FROM journal WHERE seq = 103", [])
+        .execute(
+            "DELETE FROM journal WHERE seq = ?1",
+            [tonne_app::demo::journal_entries()],
+        )
         .unwrap_err();
     assert!(e.to_string().contains("append-only"), "{e}");
     drop(conn);
@@ -144,7 +147,7 @@ fn journal_payload_edit_breaks_the_chain_at_that_entry() {
         "one.jsonl",
         &[env(
             "after-tamper",
-            "2026-11-03T10:00:00Z",
+            "2027-11-03T10:00:00Z",
             "admin",
             json!({"tick": {}}),
         )],
@@ -155,7 +158,7 @@ fn journal_payload_edit_breaks_the_chain_at_that_entry() {
         r.stderr.contains("journal entry 10 does not replay"),
         "{r:?}"
     );
-    assert_eq!(head(&db).0, 103);
+    assert_eq!(head(&db).0, tonne_app::demo::journal_entries());
 }
 
 #[test]
@@ -179,7 +182,10 @@ fn journal_entry_removed_from_the_middle_or_the_end_is_detected() {
     let (_d, db) = demo_db();
     sql(
         &db,
-        "DROP TRIGGER journal_no_delete; DELETE FROM journal WHERE seq = 103",
+        &format!(
+            "DROP TRIGGER journal_no_delete; DELETE FROM journal WHERE seq = {}",
+            tonne_app::demo::journal_entries()
+        ),
     );
     assert_detects(&db, "state", None);
 }

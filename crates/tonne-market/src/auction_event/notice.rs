@@ -15,6 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+use tonne_core::{AccountId, Timestamp};
 
 pub const FORMAT: &str = "tonne-auction-notice/1";
 
@@ -221,6 +222,10 @@ pub struct JurisdictionInput {
     pub source: Option<String>,
     #[serde(default)]
     pub note: Option<String>,
+    /// The registry account (an `auction_holding` account) its allowances are sold from.
+    /// Optional: only the settlement output ([`super::settlement`]) needs it.
+    #[serde(default)]
+    pub auction_account: Option<AccountId>,
 }
 
 /// Allowances of one consignor (e.g. an electrical distribution utility) in an offer line.
@@ -336,6 +341,10 @@ pub struct Bidder {
     /// USD (REG-§95911(a)(4)); Québec entities may use USD or CAD (Auction Examples).
     #[serde(default)]
     pub payment_currency: Option<Currency>,
+    /// The registry holding account its allowances are delivered to. Optional: only the
+    /// settlement output ([`super::settlement`]) needs it.
+    #[serde(default)]
+    pub holding_account: Option<AccountId>,
 }
 
 /// An auction notice, parsed and validated.
@@ -357,7 +366,18 @@ pub struct Notice {
     #[serde(default)]
     pub advance: Option<Offering>,
     pub bidders: Vec<Bidder>,
+    /// The registry's id of this auction day; its settlements are `<id>-current` and
+    /// `<id>-advance`. Optional; absent: the date (`2026-02-18-current`).
+    #[serde(default)]
+    pub auction_id: Option<String>,
+    /// When bidding closed: an RFC 3339 instant whose local date is `date`
+    /// (`2026-02-18T13:00:00-08:00`). Optional: the default time of the settlement commands.
+    #[serde(default)]
+    pub closes_at: Option<String>,
 }
+
+/// Longest `auction_id`: the registry's id limit less the `-advance` suffix.
+pub const MAX_AUCTION_ID_LEN: usize = tonne_core::limits::MAX_ID_LEN - "-advance".len();
 
 /// 1-64 printable characters, the same rule as the bids file's bidder column.
 fn check_id(path: &str, id: &str) -> Result<(), NoticeError> {
@@ -431,6 +451,32 @@ impl Notice {
         }
         if self.name.trim().is_empty() {
             return Err(err("name", "an auction name is required"));
+        }
+        if let Some(id) = &self.auction_id
+            && (id.is_empty()
+                || id.len() > MAX_AUCTION_ID_LEN
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')))
+        {
+            return Err(err(
+                "auction_id",
+                format!(
+                    "1-{MAX_AUCTION_ID_LEN} letters, digits, '-', '_', '.' or ':' (it names the registry's settlements)"
+                ),
+            ));
+        }
+        if let Some(t) = &self.closes_at {
+            Timestamp::parse(t).map_err(|e| err("closes_at", e.to_string()))?;
+            let date = self.date.to_string();
+            if t.get(..10) != Some(date.as_str()) {
+                return Err(err(
+                    "closes_at",
+                    format!(
+                        "{t:?} is not on the auction date {date} (write it in local time, with its offset)"
+                    ),
+                ));
+            }
         }
         let pl = self.purchase_limits();
         for (n, v) in [
@@ -604,6 +650,20 @@ impl Notice {
 
     pub fn jurisdiction(&self, code: &str) -> Option<&JurisdictionInput> {
         self.jurisdictions.iter().find(|j| j.code == code)
+    }
+
+    /// When bidding closed, if the notice says.
+    pub fn closes_at(&self) -> Option<Timestamp> {
+        self.closes_at
+            .as_deref()
+            .map(|t| Timestamp::parse(t).expect("validated at parse"))
+    }
+
+    /// The registry's id of this auction day: `auction_id`, or the date.
+    pub fn registry_auction_id(&self) -> String {
+        self.auction_id
+            .clone()
+            .unwrap_or_else(|| self.date.to_string())
     }
 
     /// A bidder's payment currency: as registered, or its jurisdiction's.

@@ -139,6 +139,7 @@ pub fn generate(cfg: WorkloadConfig) -> Workload {
                 advance: headroom(&mut rng),
             },
             payment_currency: None,
+            holding_account: None,
         });
     }
     let qualified: Vec<usize> = (0..cfg.bidders).filter(|&i| bidders[i].qualified).collect();
@@ -173,6 +174,7 @@ pub fn generate(cfg: WorkloadConfig) -> Workload {
                 reserve_price: Some(2_794),
                 source: Some("2026 ARP, VERIFIED-SECONDARY (reference §2.2)".into()),
                 note: None,
+                auction_account: None,
             },
             JurisdictionInput {
                 code: "CA-QC".into(),
@@ -180,11 +182,14 @@ pub fn generate(cfg: WorkloadConfig) -> Workload {
                 reserve_price: Some(3_700),
                 source: Some("illustrative".into()),
                 note: None,
+                auction_account: None,
             },
         ],
         current,
         advance: Some(advance),
         bidders,
+        auction_id: None,
+        closes_at: None,
     };
     notice.validate().expect("the generated notice is valid");
     let bids = |n: usize, rng: &mut SplitMix64| {

@@ -618,3 +618,107 @@ proptest! {
         prop_assert_eq!(again, r);
     }
 }
+
+/// Settlement: the split's sold lines routed to the winners without splitting again. Each
+/// (auction account, series, consignor) delivers exactly what its line sold, each winner gets
+/// its award, and every consigned delivery comes before the state-owned ones (REG-§95910(d)).
+/// Without the registry accounts, one error names each missing field.
+#[test]
+fn settlement_routes_the_split_to_the_winners() {
+    use auction_event::settlement::{SettlementError, settlements};
+    use tonne_registry::Command;
+    let mut v = base();
+    // Undersubscribed: 70,000 of 100,000 sell, so the split has work to do.
+    let bids = [
+        ("A", 3_000, 25_000),
+        ("B", 2_900, 25_000),
+        ("V", 2_800, 4_000),
+    ];
+    let r = auction_event::run(&notice(&v), self::bids(&bids), None, 7).unwrap();
+    let e = settlements(&notice(&v), &r).unwrap_err();
+    assert_eq!(
+        e,
+        SettlementError::MissingAccounts {
+            paths: vec![
+                "jurisdictions[0].auction_account (US-CA)".into(),
+                "jurisdictions[1].auction_account (CA-QC)".into(),
+                "bidders[0].holding_account (A)".into(),
+                "bidders[1].holding_account (B)".into(),
+                "bidders[2].holding_account (V)".into(),
+            ],
+            more: 0,
+        }
+    );
+    v["jurisdictions"][0]["auction_account"] = json!("CA-AUCTION");
+    v["jurisdictions"][1]["auction_account"] = json!("QC-AUCTION");
+    for (i, b) in ["A", "B", "V", "N"].iter().enumerate() {
+        v["bidders"][i]["holding_account"] = json!(format!("{b}-H"));
+    }
+    let n = notice(&v);
+    let r = auction_event::run(&n, self::bids(&bids), None, 7).unwrap();
+    let list = settlements(&n, &r).unwrap();
+    assert_eq!(list.len(), 1, "nothing was bid in the advance auction");
+    assert_eq!(list[0].auction, "2026-02-18-current");
+    assert_eq!(list[0].key(), "settle_auction:2026-02-18-current");
+    let Command::SettleAuction {
+        auction,
+        price,
+        deliveries,
+    } = &list[0].command
+    else {
+        panic!("a settle_auction")
+    };
+    assert_eq!(auction, "2026-02-18-current");
+    assert_eq!(
+        (price.unit_price_minor, price.currency.as_str()),
+        (r.current.summary.settlement_price_usd_cents.unwrap(), "USD")
+    );
+    let mut per_line: BTreeMap<(String, String, Option<String>), u64> = BTreeMap::new();
+    let mut per_winner: BTreeMap<String, u64> = BTreeMap::new();
+    for d in deliveries {
+        *per_line
+            .entry((
+                d.from.to_string(),
+                d.series.to_string(),
+                d.consignor.as_ref().map(|c| c.to_string()),
+            ))
+            .or_default() += d.quantity;
+        *per_winner.entry(d.to.to_string()).or_default() += d.quantity;
+    }
+    let mut expected: BTreeMap<(String, String, Option<String>), u64> = BTreeMap::new();
+    for j in &r.current.jurisdictions {
+        let acct = if j.jurisdiction == "US-CA" {
+            "CA-AUCTION"
+        } else {
+            "QC-AUCTION"
+        };
+        for l in j.lines.iter().filter(|l| l.sold > 0) {
+            expected.insert(
+                (
+                    acct.into(),
+                    format!("{}/ALW/{}", j.jurisdiction, l.vintage),
+                    l.consignor.clone(),
+                ),
+                l.sold,
+            );
+        }
+    }
+    assert_eq!(per_line, expected);
+    let awarded: BTreeMap<String, u64> = r
+        .current
+        .awards
+        .iter()
+        .map(|a| (format!("{}-H", a.bidder), a.quantity))
+        .collect();
+    assert_eq!(per_winner, awarded);
+    let first_own = deliveries
+        .iter()
+        .position(|d| d.consignor.is_none())
+        .unwrap();
+    assert!(
+        deliveries[first_own..]
+            .iter()
+            .all(|d| d.consignor.is_none())
+    );
+    assert!(first_own > 0, "consigned allowances sold");
+}

@@ -232,3 +232,34 @@ fn a_rejected_or_timed_out_transfer_is_voided_and_returns() {
     assert_eq!(bal(&ca.state, CA_H, ALW26), (100_000, 0));
     assert_eq!(total_held(&qc), 60_000);
 }
+
+/// A jurisdiction hosted by a linked peer registry counts in the combined holding limit with
+/// the budget the link agent records for it (REG-§95920, QC-s.32); nobody else may record it.
+#[test]
+fn peer_hosted_budgets_join_the_combined_holding_limit() {
+    let mut r = sovereign(CA, QC, "qc-registry", REG_CA);
+    let t = r.state.last_ts.unwrap();
+    let ca = tonne_core::JurisdictionCode::parse(CA).unwrap();
+    // 1,000,000 (≤ 25 M): 10 % of the budget (small-budget rule, UNVERIFIED default).
+    assert_eq!(r.state.limit_for(&ca, 2026, t).unwrap(), 100_000);
+    let qc_budget =
+        |q: u64| json!({ "set_budget": { "jurisdiction": QC, "year": 2026, "allowances": q } });
+    r.rejects(REG_CA, qc_budget(49_520_000), Code::NotAuthorized);
+    r.ok(SYSTEM, qc_budget(49_520_000));
+    // 50,520,000 combined: 1,875,000 + 50,520,000 / 40.
+    assert_eq!(
+        r.state.limit_for(&ca, 2026, t).unwrap(),
+        1_875_000 + 1_263_000
+    );
+    // Re-declaring the peer keeps the budgets of the jurisdictions it still hosts.
+    r.ok(
+        ADMIN,
+        json!({ "add_peer": { "peer": "qc-registry", "name": "Registre du Québec", "jurisdictions": [QC] } }),
+    );
+    assert_eq!(r.state.limit_for(&ca, 2026, t).unwrap(), 3_138_000);
+    // Another year's budget is not this year's.
+    assert!(
+        r.state.limit_for(&ca, 2027, t).is_err(),
+        "no 2027 budget for CA"
+    );
+}

@@ -223,6 +223,15 @@ fn compliance_event_retires_in_order_and_creates_the_untimely_obligation() {
         Code::InstrumentNotEligible,
     );
     r.ok(REG_CA, surrender("a26:untimely", json!([qty(RSV, 100)])));
+    // Vintage 2027 cannot meet a 2026 obligation, but an untimely surrender is exempt from the
+    // vintage rule (REG-§95856(b)(2)).
+    r.rejects(
+        REG_CA,
+        surrender("b26", json!([qty(ALW27, 10)])),
+        Code::VintageNotEligible,
+    );
+    r.ok(REG_CA, surrender("a26:untimely", json!([qty(ALW27, 400)])));
+    assert_eq!(ob(&r, "a26:untimely").surrendered, 540);
     // A fulfilled obligation gets status A.
     r.give(ALW26, 10, CE1_C);
     r.ok(
