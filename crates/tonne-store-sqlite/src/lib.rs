@@ -45,6 +45,25 @@ impl SqliteStore {
         conn.set_prepared_statement_cache_capacity(64);
         Ok(Self { conn })
     }
+
+    /// Calls `f` with each journal row of seq > `after`, in order.
+    fn journal_rows(
+        &mut self,
+        after: u64,
+        f: &mut dyn FnMut(&rusqlite::Row<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {JOURNAL_COLS} FROM journal WHERE seq > ?1 ORDER BY seq"
+            ))
+            .map_err(be("scan journal"))?;
+        let mut rows = stmt.query([after as i64]).map_err(be("scan journal"))?;
+        while let Some(r) = rows.next().map_err(be("scan journal"))? {
+            f(r)?;
+        }
+        Ok(())
+    }
 }
 
 fn hash32(v: &[u8], what: &str) -> Result<[u8; 32], StoreError> {
@@ -126,17 +145,9 @@ impl Store for SqliteStore {
         after: u64,
         f: &mut dyn FnMut(JournalEntry) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {JOURNAL_COLS} FROM journal WHERE seq > ?1 ORDER BY seq"
-            ))
-            .map_err(be("scan journal"))?;
-        let mut rows = stmt.query([after as i64]).map_err(be("scan journal"))?;
-        while let Some(r) = rows.next().map_err(be("scan journal"))? {
-            f(row_to_entry(r).map_err(be("scan journal"))??)?;
-        }
-        Ok(())
+        self.journal_rows(after, &mut |r| {
+            f(row_to_entry(r).map_err(be("scan journal"))??)
+        })
     }
 
     fn scan_journal_refs(
@@ -144,17 +155,9 @@ impl Store for SqliteStore {
         after: u64,
         f: &mut dyn FnMut(JournalEntryRef<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {JOURNAL_COLS} FROM journal WHERE seq > ?1 ORDER BY seq"
-            ))
-            .map_err(be("scan journal"))?;
-        let mut rows = stmt.query([after as i64]).map_err(be("scan journal"))?;
-        while let Some(r) = rows.next().map_err(be("scan journal"))? {
-            f(row_to_ref(r).map_err(be("scan journal"))??)?;
-        }
-        Ok(())
+        self.journal_rows(after, &mut |r| {
+            f(row_to_ref(r).map_err(be("scan journal"))??)
+        })
     }
 
     fn entry(&mut self, seq: u64) -> Result<Option<JournalEntry>, StoreError> {
