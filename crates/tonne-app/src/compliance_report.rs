@@ -29,6 +29,8 @@ pub struct ObligationLine {
     pub offsets: u64,
     /// Reserve allowances and price ceiling units.
     pub reserve_and_ceiling: u64,
+    /// Still to surrender: 0 once a shortfall is replaced by an untimely obligation
+    /// (REG-§95857(b)), which then carries what is owed.
     pub outstanding: u64,
     /// Offsets this obligation may take under its jurisdiction's rules, if set.
     pub offset_cap: Option<u64>,
@@ -101,6 +103,8 @@ pub struct EntityLine {
     pub name: String,
     pub jurisdiction: JurisdictionCode,
     pub obligations: Vec<ObligationLine>,
+    /// What the entity owes in all: its obligations, less shortfalls replaced by untimely
+    /// obligations (those count with the untimely obligation's quantity).
     pub owed: u64,
     pub surrendered: u64,
     pub outstanding: u64,
@@ -169,7 +173,10 @@ pub fn compliance_report(
                 allowances: o.surrendered - c.non_allowances,
                 offsets: c.offsets,
                 reserve_and_ceiling: c.non_allowances - c.offsets,
-                outstanding: o.quantity - o.surrendered,
+                outstanding: match &c.outcome {
+                    Some(out) if out.untimely.is_some() => 0,
+                    _ => o.quantity - o.surrendered,
+                },
                 offset_cap,
                 status,
                 covered_emissions,
@@ -213,7 +220,13 @@ pub fn compliance_report(
                 }
             }
         }
-        let owed = obligations.iter().map(|o| o.quantity).sum();
+        let owed = obligations
+            .iter()
+            .map(|o| {
+                let replaced = o.untimely_obligation.is_some();
+                if replaced { o.surrendered } else { o.quantity }
+            })
+            .sum();
         let surrendered = obligations.iter().map(|o| o.surrendered).sum();
         entities.push(EntityLine {
             name: e.name.clone(),

@@ -829,6 +829,16 @@ impl State {
                     format!("obligation {id} is {}'s, not {jur}'s", ob.jurisdiction),
                 );
             }
+            if ob.compliance.untimely_of.is_some() {
+                // The 4× applies once, to the excess emissions (REG-§95857(b)); what is owed
+                // then is surrendered to the untimely obligation directly.
+                return reject(
+                    Code::InvalidField,
+                    format!(
+                        "obligation {id} is an untimely obligation: it is met by surrender, not by a compliance event"
+                    ),
+                );
+            }
             if ob.compliance.outcome.is_some() {
                 return reject(
                     Code::DuplicateId,

@@ -160,6 +160,10 @@ fn demo_auction_and_compliance_report() {
     assert_eq!(util("CA4001-2025")["status"], json!("B"));
     assert_eq!(util("CA4001-2025")["quantity"], json!(41_683));
     assert_eq!(util("CA4001-2025")["surrendered"], json!(38_805));
+    // The shortfall is replaced by the untimely obligation, which carries what is owed.
+    assert_eq!(util("CA4001-2025")["outstanding"], json!(0));
+    assert_eq!(ent("CA4001")["outstanding"], json!(0));
+    assert_eq!(ent("CA4001")["owed"], ent("CA4001")["surrendered"]);
     let untimely = util("CA4001-2025:untimely");
     assert_eq!(untimely["quantity"], json!(11_512));
     assert_eq!(untimely["min_allowances"], json!(8_634));

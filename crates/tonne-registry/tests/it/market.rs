@@ -204,6 +204,12 @@ fn compliance_event_retires_in_order_and_creates_the_untimely_obligation() {
             }
         ]
     );
+    // An untimely obligation is met by surrender, not by another event (no 4× of a 4×).
+    r.rejects(
+        REG_CA,
+        json!({ "compliance_event": { "jurisdiction": CA, "obligations": ["a26:untimely"] } }),
+        Code::InvalidField,
+    );
     // The event runs once per obligation.
     r.rejects(
         REG_CA,
