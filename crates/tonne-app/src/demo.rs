@@ -32,8 +32,9 @@ pub fn script() -> Vec<(Envelope, bool)> {
     let v = |cmd: Value| json!({"verification": cmd});
 
     // 2024: vintage 2024 issued and allocated. The industrial allocation (REG-§95891) and the
-    // publicly owned utility's allocation to its compliance account (REG-§95892) are demo
-    // figures (`tonne market allocation` computes real ones).
+    // publicly owned utility's allocation (REG-§95892), placed in its annual allocation holding
+    // account (REG-§95871(c)(1)), are demo figures (`tonne market allocation` computes real
+    // industrial ones).
     let t = "2024-01-10T17:00:00Z";
     push(
         t,
@@ -70,7 +71,7 @@ pub fn script() -> Vec<(Envelope, bool)> {
     push(
         t,
         "carb-eo",
-        allocate("CA-ISSUANCE", "CA4001-C", leg("US-CA", 2024, 45_000)),
+        allocate("CA-ISSUANCE", "CA4001-A", leg("US-CA", 2024, 45_000)),
         true,
     );
     // A verification body and its verifiers; the utility's reports need a verifier accredited
@@ -129,7 +130,7 @@ pub fn script() -> Vec<(Envelope, bool)> {
     push(
         t,
         "carb-eo",
-        allocate("CA-ISSUANCE", "CA4001-C", leg("US-CA", 2025, 36_000)),
+        allocate("CA-ISSUANCE", "CA4001-A", leg("US-CA", 2025, 36_000)),
         true,
     );
     for (ts, actor, cmd) in reports::verification(&[cement, utility, mill], 2024) {
@@ -147,6 +148,20 @@ pub fn script() -> Vec<(Envelope, bool)> {
         true,
     );
     push("2025-10-21T16:00:00Z", "bob", confirm("T-0000"), true);
+    // The utility moves its allocation from its annual allocation holding account to its
+    // compliance account (own accounts).
+    push(
+        "2025-10-21T16:10:00Z",
+        "uma",
+        own(
+            "U-2025",
+            "CA4001-A",
+            "CA4001-C",
+            legs("US-CA", &[(2024, 45_000), (2025, 36_000)]),
+        ),
+        true,
+    );
+    push("2025-10-22T16:00:00Z", "ulrich", confirm("U-2025"), true);
     let t = "2025-10-27T17:00:00Z";
     push(t, "carb-eo", annual(cement, 2024), true);
     push(t, "carb-eo", annual(utility, 2024), true);
@@ -215,7 +230,7 @@ pub fn script() -> Vec<(Envelope, bool)> {
     push(
         t,
         "carb-eo",
-        allocate("CA-ISSUANCE", "CA4001-C", leg("US-CA", 2026, 340_000)),
+        allocate("CA-ISSUANCE", "CA4001-A", leg("US-CA", 2026, 340_000)),
         true,
     );
     // The utility consigns 50,000 to the auction: its representative proposes, the alternate
@@ -284,6 +299,18 @@ pub fn script() -> Vec<(Envelope, bool)> {
         true,
     );
     push("2026-10-22T14:00:00Z", "dana", confirm("T-0004"), true);
+    push(
+        "2026-10-22T15:00:00Z",
+        "uma",
+        own(
+            "U-2026",
+            "CA4001-A",
+            "CA4001-C",
+            leg("US-CA", 2026, 340_000),
+        ),
+        true,
+    );
+    push("2026-10-22T16:00:00Z", "ulrich", confirm("U-2026"), true);
     let t = "2026-10-26T17:00:00Z";
     push(t, "carb-eo", annual(cement, 2025), true);
     push(t, "carb-eo", annual(utility, 2025), true);
@@ -603,8 +630,9 @@ fn setup(push: &mut impl FnMut(&str, &str, Value, bool)) {
             "voluntarily_associated",
             "carb-eo",
         ),
-        // A publicly owned electrical distribution utility: allocation to a limited use
-        // holding account for consignment and to its compliance account (REG-§95831, §95892).
+        // A publicly owned electrical distribution utility: allocation to its limited use
+        // holding account for consignment and to its annual allocation holding account, from
+        // which it moves allowances to its compliance account (REG-§95831, §95871(c)(1)).
         (
             "CA4001",
             "US-CA",
@@ -653,6 +681,14 @@ fn setup(push: &mut impl FnMut(&str, &str, Value, bool)) {
             "CA4001-L",
             "CA4001",
             "limited_use_holding",
+            "carb-eo",
+            "uma",
+            "ulrich",
+        ),
+        (
+            "CA4001-A",
+            "CA4001",
+            "annual_allocation_holding",
             "carb-eo",
             "uma",
             "ulrich",
