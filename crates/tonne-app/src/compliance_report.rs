@@ -299,6 +299,62 @@ fn not_entered(
     out
 }
 
+/// The columns of [`to_csv`], in order.
+pub const CSV_COLUMNS: [&str; 17] = [
+    "jurisdiction",
+    "entity",
+    "name",
+    "obligation",
+    "label",
+    "first_year",
+    "last_year",
+    "covered_emissions",
+    "quantity",
+    "surrendered",
+    "allowances",
+    "offsets",
+    "reserve_and_ceiling",
+    "outstanding",
+    "status",
+    "compliance_event_at",
+    "untimely_obligation",
+];
+
+/// The report as CSV, one row per obligation line (the shape of the public WCI compliance
+/// report tables): empty cells where a value does not apply.
+pub fn to_csv(r: &ComplianceReport) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(CSV_COLUMNS).expect("in memory");
+    let opt = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
+    for e in &r.entities {
+        for o in &e.obligations {
+            w.write_record([
+                e.jurisdiction.to_string(),
+                e.entity.clone(),
+                e.name.clone(),
+                o.obligation.clone(),
+                o.label.clone(),
+                o.first_year.to_string(),
+                o.last_year.to_string(),
+                opt(o.covered_emissions),
+                o.quantity.to_string(),
+                o.surrendered.to_string(),
+                o.allowances.to_string(),
+                o.offsets.to_string(),
+                o.reserve_and_ceiling.to_string(),
+                o.outstanding.to_string(),
+                o.status.clone(),
+                o.compliance_event_at
+                    .map(|t| t.to_string())
+                    .unwrap_or_default(),
+                o.untimely_obligation.clone().unwrap_or_default(),
+            ])
+            .expect("in memory");
+        }
+    }
+    String::from_utf8(w.into_inner().expect("in memory")).expect("UTF-8 fields")
+}
+
 /// Settled auctions with their proceeds, in id order.
 pub fn auctions(state: &State) -> Vec<(String, AuctionRecord)> {
     state

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use std::process::ExitCode;
-use tonne_app::compliance_report::{auctions, compliance_report, render};
+use tonne_app::compliance_report::{auctions, compliance_report, render, to_csv};
 use tonne_app::open_existing_store;
 use tonne_app::statement::{AsOf, state_as_of};
 use tonne_core::{JurisdictionCode, Timestamp};
@@ -26,8 +26,11 @@ pub enum ReportCmd {
         /// RFC 3339 instant.
         #[arg(long)]
         as_of: Option<String>,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "csv")]
         json: bool,
+        /// One CSV row per obligation line, as the public compliance report tables.
+        #[arg(long)]
+        csv: bool,
     },
     /// Settled auctions: price, sold, proceeds per jurisdiction and per consignor, buyers.
     Auctions {
@@ -46,6 +49,7 @@ pub fn run(cmd: ReportCmd) -> Result<ExitCode> {
             as_of_seq,
             as_of,
             json,
+            csv,
         } => {
             let j = jurisdiction
                 .map(|j| JurisdictionCode::parse(&j).with_context(|| "--jurisdiction"))
@@ -60,6 +64,8 @@ pub fn run(cmd: ReportCmd) -> Result<ExitCode> {
             let r = compliance_report(&state, j);
             if json {
                 println!("{}", serde_json::to_string(&r)?);
+            } else if csv {
+                print!("{}", to_csv(&r));
             } else {
                 print!("{}", render(&r));
             }

@@ -248,3 +248,45 @@ fn demo_auction_and_compliance_report() {
     assert_ne!(bad.code, 0);
     assert!(bad.stderr.contains("--jurisdiction"), "{:?}", bad.stderr);
 }
+
+/// `tonne report compliance --csv`: one row per obligation line of the JSON report, same
+/// figures.
+#[test]
+fn compliance_report_as_csv_matches_the_json() {
+    let (_dir, db) = temp_db();
+    assert_eq!(tonne(["demo", "--db", p(&db)]).code, 0);
+    let report = tonne(["report", "compliance", "--db", p(&db), "--json"]).json();
+    let csv = tonne(["report", "compliance", "--db", p(&db), "--csv"]);
+    assert_eq!(csv.code, 0, "{csv:?}");
+    let mut rows = csv.stdout.lines();
+    let header: Vec<&str> = rows.next().unwrap().split(',').collect();
+    assert_eq!(header, tonne_app::compliance_report::CSV_COLUMNS);
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let rows: Vec<Vec<&str>> = rows.map(|r| r.split(',').collect()).collect();
+    let lines: Vec<(&serde_json::Value, &serde_json::Value)> = report["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| {
+            e["obligations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |o| (e, o))
+        })
+        .collect();
+    assert_eq!(rows.len(), lines.len());
+    for (row, (e, o)) in rows.iter().zip(&lines) {
+        assert_eq!(row.len(), header.len(), "{row:?}");
+        assert_eq!(row[col("entity")], e["entity"].as_str().unwrap());
+        assert_eq!(row[col("obligation")], o["obligation"].as_str().unwrap());
+        assert_eq!(row[col("status")], o["status"].as_str().unwrap());
+        for n in ["quantity", "surrendered", "outstanding"] {
+            assert_eq!(row[col(n)], o[n].to_string(), "{n} of {row:?}");
+        }
+        let covered = o["covered_emissions"].as_u64().map(|c| c.to_string());
+        assert_eq!(row[col("covered_emissions")], covered.unwrap_or_default());
+    }
+    let conflict = tonne(["report", "compliance", "--db", p(&db), "--csv", "--json"]);
+    assert_ne!(conflict.code, 0);
+}
