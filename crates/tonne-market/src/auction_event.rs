@@ -25,6 +25,7 @@
 //! `tonne market auction --seed S` on the same bids gives the same current outcome); the advance
 //! tie seed and the two split seeds are the first three numbers [`SplitMix64`] draws from it.
 
+pub mod association;
 pub mod notice;
 pub mod registration;
 pub mod settlement;
@@ -210,6 +211,9 @@ pub struct AuctionResult {
     pub awards: Vec<Award>,
     /// The limits each qualified bidder was screened against in this auction.
     pub limits: BTreeMap<String, Limits>,
+    /// Direct corporate associations screened together before each member's own screens.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub associations: Vec<association::AssociationScreen>,
     pub screening: BTreeMap<String, Screening>,
     /// The sale split between jurisdictions, and within each between consignors and the
     /// jurisdiction itself, with proceeds.
@@ -229,6 +233,7 @@ pub struct AppliedRules {
     pub jurisdiction_split: JurisdictionSplit,
     pub consigned_first: bool,
     pub guarantee_order: GuaranteeOrder,
+    pub association_purchase_limit: notice::AssociationLimit,
 }
 
 /// The whole event's results.
@@ -278,6 +283,14 @@ pub fn run(
     };
 
     let supply = notice.current.supply();
+    let current_associations = association::screen(
+        notice,
+        &registry,
+        AuctionKind::Current,
+        supply,
+        &mut current.bids,
+        &mut current.lines,
+    );
     let limits = registry.limits(
         AuctionKind::Current,
         supply,
@@ -304,14 +317,23 @@ pub fn run(
         &notice.current,
         outcome,
         limits,
+        current_associations,
         &reserve,
         seed,
         current_split_seed,
     )?;
 
     let advance_result = match (&notice.advance, advance) {
-        (Some(offering), Some(bids)) => {
+        (Some(offering), Some(mut bids)) => {
             let supply = offering.supply();
+            let associations = association::screen(
+                notice,
+                &registry,
+                AuctionKind::Advance,
+                supply,
+                &mut bids.bids,
+                &mut bids.lines,
+            );
             let limits = registry.limits(AuctionKind::Advance, supply, left);
             let outcome = auction::run(
                 &bids.bids,
@@ -331,6 +353,7 @@ pub fn run(
                 offering,
                 outcome,
                 limits,
+                associations,
                 &reserve,
                 advance_tie_seed,
                 advance_split_seed,
@@ -352,6 +375,7 @@ pub fn run(
             jurisdiction_split: r.jurisdiction_split,
             consigned_first: r.consigned_first,
             guarantee_order: r.guarantee_order,
+            association_purchase_limit: r.association_purchase_limit,
         },
         reserve,
         current: current_result,
@@ -367,6 +391,7 @@ fn build(
     offering: &notice::Offering,
     outcome: auction::Outcome,
     limits: BTreeMap<String, Limits>,
+    associations: Vec<association::AssociationScreen>,
     reserve: &ReservePrices,
     tie_seed: u64,
     split_seed: u64,
@@ -421,6 +446,7 @@ fn build(
         tie: outcome.tie,
         awards,
         limits,
+        associations,
         screening: outcome.screening,
         jurisdictions,
         consignors,

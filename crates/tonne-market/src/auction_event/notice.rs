@@ -188,6 +188,20 @@ pub struct EventRulesInput {
     pub consigned_first: bool,
     #[serde(default)]
     pub guarantee_order: GuaranteeOrder,
+    /// A direct corporate association's joint purchase limit when its members fall in
+    /// different categories (UNVERIFIED: no rule text in the reference; default the largest
+    /// member's).
+    #[serde(default)]
+    pub association_purchase_limit: AssociationLimit,
+}
+
+/// Which member's category limit a direct corporate association shares (UNVERIFIED).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssociationLimit {
+    #[default]
+    LargestMember,
+    SmallestMember,
 }
 
 fn yes() -> bool {
@@ -203,6 +217,7 @@ impl Default for EventRulesInput {
             jurisdiction_split: JurisdictionSplit::default(),
             consigned_first: true,
             guarantee_order: GuaranteeOrder::default(),
+            association_purchase_limit: AssociationLimit::default(),
         }
     }
 }
@@ -345,6 +360,10 @@ pub struct Bidder {
     /// settlement output ([`super::settlement`]) needs it.
     #[serde(default)]
     pub holding_account: Option<AccountId>,
+    /// The direct corporate association it belongs to, if any: bidders naming the same one
+    /// share their purchase limit and holding headroom ([`super::association`]).
+    #[serde(default)]
+    pub corporate_association: Option<String>,
 }
 
 /// An auction notice, parsed and validated.
@@ -523,6 +542,9 @@ impl Notice {
         for (i, b) in self.bidders.iter().enumerate() {
             let path = format!("bidders[{i}]");
             check_id(&format!("{path}.id"), &b.id)?;
+            if let Some(a) = &b.corporate_association {
+                check_id(&format!("{path}.corporate_association"), a)?;
+            }
             if !ids.insert(b.id.as_str()) {
                 return Err(err(format!("{path}.id"), format!("{} appears twice", b.id)));
             }

@@ -140,6 +140,8 @@ pub fn generate(cfg: WorkloadConfig) -> Workload {
             },
             payment_currency: None,
             holding_account: None,
+            // Two in fifty bidders form a direct corporate association with shared limits.
+            corporate_association: (i % 50 < 2).then(|| format!("G{:04}", i / 50)),
         });
     }
     let qualified: Vec<usize> = (0..cfg.bidders).filter(|&i| bidders[i].qualified).collect();

@@ -195,6 +195,71 @@ fn purchase_limits_2012_rule_set_with_utilities() {
     assert_eq!(r.current.summary.sold_to_compliance_entities, 55_000);
 }
 
+/// A direct corporate association shares one purchase limit and one holding headroom (§1.1):
+/// A (covered, 25,000) and V (voluntarily associated, 4,000) in association G share the larger
+/// limit, 25,000 (UNVERIFIED rule, a notice parameter); their lowest-priced lots go first, and at
+/// the marginal price the lots stay pro rata, whole lots, the rest by bidder id.
+#[test]
+fn corporate_association_shares_its_limits() {
+    let mut v = base();
+    v["bidders"][0]["corporate_association"] = json!("G");
+    v["bidders"][2]["corporate_association"] = json!("G");
+    let current = [
+        ("A", 3500, 12_000),
+        ("V", 3200, 4_000),
+        ("A", 3000, 7_000),
+        ("V", 3000, 7_000),
+        ("A", 2900, 10_000),
+        ("B", 3000, 30_000),
+    ];
+    let r = run(&v, &current, None);
+    let g = &r.current.associations[0];
+    assert_eq!(
+        (g.association.as_str(), g.members.clone(), g.purchase_limit),
+        ("G", vec!["A".to_owned(), "V".to_owned()], 25_000)
+    );
+    assert_eq!((g.bid, g.removed), (40_000, 15_000));
+    // 12,000 + 4,000 above $30.00 stay; 9,000 of the 14,000 at $30.00 stay, 4.5 lots each:
+    // 4 each pro rata, the odd lot to A (bidder id order); nothing at $29.00. V is then held to
+    // its own 4,000 as well: its 4,000 at $32.00.
+    assert_eq!(
+        awards(&r.current),
+        [("A", 17_000), ("B", 25_000), ("V", 4_000)]
+    );
+    let group: u64 = r
+        .current
+        .awards
+        .iter()
+        .filter(|a| a.bidder != "B")
+        .map(|a| a.quantity)
+        .sum();
+    assert!(group <= 25_000);
+    // The smaller member's limit when the notice says so: 4,000 for both together.
+    v["rules"]["association_purchase_limit"] = json!("smallest_member");
+    let r = run(&v, &current, None);
+    assert_eq!(r.current.associations[0].purchase_limit, 4_000);
+    assert_eq!(awards(&r.current), [("A", 4_000), ("B", 25_000)]);
+    // A shared holding headroom: the smallest registered, 9,000, for both.
+    v["rules"]["association_purchase_limit"] = json!("largest_member");
+    v["bidders"][0]["holding_headroom"] = json!({"current": 20_000});
+    v["bidders"][2]["holding_headroom"] = json!({"current": 9_500});
+    let r = run(&v, &current, None);
+    assert_eq!(r.current.associations[0].holding_headroom, Some(9_500));
+    assert_eq!(awards(&r.current), [("A", 9_000), ("B", 25_000)]);
+    // Without associations nothing is reported and each bidder keeps its own limits.
+    let r = run(&base(), &current, None);
+    assert!(r.current.associations.is_empty());
+    assert_eq!(
+        awards(&r.current),
+        [("A", 25_000), ("B", 25_000), ("V", 4_000)]
+    );
+    // An association id must be an id.
+    let mut bad = base();
+    bad["bidders"][1]["corporate_association"] = json!("");
+    let e = Notice::parse(&bad.to_string()).unwrap_err();
+    assert_eq!(e.path, "bidders[1].corporate_association", "{e}");
+}
+
 #[test]
 fn only_qualified_registered_bidders_may_bid() {
     let n = notice(&base());
@@ -523,6 +588,7 @@ fn arb_event() -> impl Strategy<Value = (Value, Rows, Rows)> {
         prop::option::of(0u64..30_000),
         prop::option::of(0u64..10_000),
         any::<bool>(),
+        prop::option::of(0u8..2),
     );
     (
         prop::collection::vec(bidder, 6),
@@ -534,13 +600,14 @@ fn arb_event() -> impl Strategy<Value = (Value, Rows, Rows)> {
         .prop_map(|(bs, (ca, e1, e2, qc), (ca_adv, qc_adv), cur, adv)| {
             let kinds = ["covered", "opt_in", "voluntarily_associated"];
             let mut v = base();
-            v["bidders"] = json!(bs.iter().enumerate().map(|(i, (k, qc, g, hc, ha, cad))| json!({
+            v["bidders"] = json!(bs.iter().enumerate().map(|(i, (k, qc, g, hc, ha, cad, group))| json!({
                 "id": format!("P{i}"),
                 "jurisdiction": if *qc { "CA-QC" } else { "US-CA" },
                 "entity_type": kinds[*k as usize],
                 "qualified": true,
                 "bid_guarantee": {"amount": g.to_string(), "currency": if *qc && *cad { "CAD" } else { "USD" }},
                 "holding_headroom": {"current": hc, "advance": ha},
+                "corporate_association": group.map(|g| format!("G{g}")),
             })).collect::<Vec<_>>());
             v["current"]["offers"] = json!([
                 {"jurisdiction": "US-CA", "vintage": 2026, "state_owned": ca,
@@ -578,6 +645,12 @@ proptest! {
             let price = s.settlement_price_usd_cents.unwrap_or(0);
             if s.sold > 0 {
                 prop_assert!(price >= r.reserve.joint_usd_cents);
+            }
+            // A direct corporate association within its joint limits.
+            for g in &a.associations {
+                let bought: u64 = a.awards.iter().filter(|w| g.members.contains(&w.bidder)).map(|w| w.quantity).sum();
+                prop_assert!(bought <= g.purchase_limit);
+                prop_assert!(g.holding_headroom.is_none_or(|h| bought <= h));
             }
             for w in &a.awards {
                 let l = &a.limits[&w.bidder];
