@@ -48,6 +48,25 @@ pub fn script() -> Vec<(Envelope, bool)> {
         issue("CA-QC", 2024, 300_000, "QC-ISSUANCE"),
         true,
     );
+    // The allowance price containment reserve (REG-§95870): reserve allowances in the reserve
+    // account (demo quantity).
+    let rsv = json!({"jurisdiction": "US-CA", "kind": "reserve_allowance"});
+    push(
+        t,
+        "carb-eo",
+        json!({"issue": {"series": rsv, "quantity": 100_000, "to": "CA-ISSUANCE"}}),
+        true,
+    );
+    push(
+        t,
+        "carb-eo",
+        allocate(
+            "CA-ISSUANCE",
+            "CA-RESERVE",
+            json!([{"series": rsv, "quantity": 100_000}]),
+        ),
+        true,
+    );
     // Issuance above the budget is refused (UK ETS business check 10004 pattern).
     push(
         t,
@@ -272,6 +291,17 @@ pub fn script() -> Vec<(Envelope, bool)> {
     for (ts, actor, cmd) in reports::verification(&[cement, utility, mill], 2025) {
         push(&ts, actor, v(cmd), true);
     }
+    // A quarterly reserve sale: CalCement buys 10,000 reserve allowances at the 2026 tier 1
+    // price (REG-§95913; tonne-market data/us-ca.json, DERIVED / UNVERIFIED) into its compliance
+    // account; a trader may not buy (REG-§95913(b)-(c)).
+    let tier1 = tonne_market::rules::builtin("US-CA")
+        .expect("shipped rules")
+        .price_tiers[&2026]
+        .tier1_cents;
+    let reserve_sale = |sale: &str, to: &str| json!({"sale": {"sale": sale, "kind": "reserve", "price": {"unit_price_minor": tier1, "currency": "USD"}, "from": "CA-RESERVE", "to": to, "legs": [{"series": {"jurisdiction": "US-CA", "kind": "reserve_allowance"}, "quantity": 10_000}]}});
+    let t = "2026-08-19T18:00:00Z";
+    push(t, "carb-eo", reserve_sale("RS-2026-Q3", "CA3001-H"), false);
+    push(t, "carb-eo", reserve_sale("RS-2026-Q3", "CA1001-C"), true);
     let t = "2026-10-20T17:00:00Z";
     push(
         t,
@@ -671,6 +701,7 @@ fn setup(push: &mut impl FnMut(&str, &str, Value, bool)) {
         ("CA-AUCTION", "CA-GOV", "auction_holding", "carb-eo"),
         ("QC-ISSUANCE", "QC-GOV", "issuance", "qc-mel"),
         ("QC-AUCTION", "QC-GOV", "auction_holding", "qc-mel"),
+        ("CA-RESERVE", "CA-GOV", "reserve", "carb-eo"),
     ] {
         push(t1, who, open(a, e, t), true);
         push(t1, who, rep(a, who, "primary"), true);
@@ -789,6 +820,7 @@ fn summary(ledger: &Ledger, rejected: Vec<Value>) -> Value {
         "transfers": transfers,
         "obligations": obligations,
         "auctions": crate::compliance_report::auctions(s).into_iter().map(|(id, r)| json!({"auction": id, "record": r})).collect::<Vec<_>>(),
+        "sales": s.market.sales.iter().map(|(id, r)| json!({"sale": id, "record": r})).collect::<Vec<_>>(),
         "compliance_report": crate::compliance_report::compliance_report(s, None),
         "rejected_as_expected": rejected,
         "journal_head": {"seq": ledger.head().0, "hash": hex::encode(ledger.head().1)},
@@ -884,6 +916,23 @@ pub fn render(v: &Value) -> String {
                 r["price"]["currency"].as_str().unwrap_or(""),
                 r["jurisdictions"],
                 r["consignors"]
+            ),
+        );
+    }
+    line(&mut out, "\nReserve and price ceiling sales".into());
+    for a in v["sales"].as_array().into_iter().flatten() {
+        let r = &a["record"];
+        line(
+            &mut out,
+            format!(
+                "  {} ({}): {} from {} to {} at {} minor units {}",
+                a["sale"].as_str().unwrap_or(""),
+                r["kind"].as_str().unwrap_or(""),
+                r["quantity"],
+                r["from"].as_str().unwrap_or(""),
+                r["to"].as_str().unwrap_or(""),
+                r["price"]["unit_price_minor"],
+                r["price"]["currency"].as_str().unwrap_or("")
             ),
         );
     }
