@@ -206,13 +206,13 @@ pub fn script() -> Vec<(Envelope, bool)> {
     push(
         t,
         "carb-eo",
-        issue("US-CA", 2026, 2_000_000, "CA-ISSUANCE"),
+        issue("US-CA", 2026, 4_000_000, "CA-ISSUANCE"),
         true,
     );
     push(
         t,
         "qc-mel",
-        issue("CA-QC", 2026, 500_000, "QC-ISSUANCE"),
+        issue("CA-QC", 2026, 1_000_000, "QC-ISSUANCE"),
         true,
     );
     let t = "2026-01-15T18:00:00Z";
@@ -231,13 +231,13 @@ pub fn script() -> Vec<(Envelope, bool)> {
     push(
         t,
         "carb-eo",
-        allocate("CA-ISSUANCE", "CA-AUCTION", leg("US-CA", 2026, 400_000)),
+        allocate("CA-ISSUANCE", "CA-AUCTION", leg("US-CA", 2026, 2_360_000)),
         true,
     );
     push(
         t,
         "qc-mel",
-        allocate("QC-ISSUANCE", "QC-AUCTION", leg("CA-QC", 2026, 30_000)),
+        allocate("QC-ISSUANCE", "QC-AUCTION", leg("CA-QC", 2026, 590_000)),
         true,
     );
     push(

@@ -14,31 +14,57 @@ fn reserve_cents() -> u64 {
         .expect("the shipped rules publish the 2026 reserve price")
 }
 
-/// Supply: (source account, series jurisdiction, consignor, allowances), consigned first.
-/// California offers 120,000 of the 400,000 state-owned allowances in its auction account; the
-/// rest stays there for later auctions.
+/// Supply: (source account, series jurisdiction, consignor, allowances), consigned first:
+/// 3,000,000 offered. Demand at or above the reserve price is 200,000, so the auction is
+/// undersubscribed and the sold quantity is split between the jurisdictions pro rata to what
+/// each offered (reference/cap-and-trade.md §1.1 a, DERIVED).
 const SUPPLY: [(&str, &str, Option<&str>, u64); 3] = [
     ("CA-AUCTION", "US-CA", Some("CA4001"), 50_000),
-    ("CA-AUCTION", "US-CA", None, 120_000),
-    ("QC-AUCTION", "CA-QC", None, 30_000),
+    ("CA-AUCTION", "US-CA", None, 2_360_000),
+    ("QC-AUCTION", "CA-QC", None, 590_000),
 ];
 
-/// Bidder (the entity's holding account) and its bids: (price in cents, allowances).
-const BIDS: [(&str, u64, u64); 4] = [
-    ("CA3001-H", 2_950, 120_000),
-    ("CA3001-H", 2_600, 50_000),
-    ("QC3001-H", 2_800, 80_000),
+/// Bidder (the entity's holding account), whether it is a covered entity (else voluntarily
+/// associated), and its bids: (price in cents, allowances).
+const BIDS: [(&str, bool, u64, u64); 4] = [
+    ("CA3001-H", false, 2_950, 120_000),
+    ("CA3001-H", false, 2_600, 50_000),
+    ("QC3001-H", false, 2_800, 80_000),
     // Below the reserve price: set aside before anything else.
-    ("CA1001-H", 2_500, 20_000),
+    ("CA1001-H", true, 2_500, 20_000),
 ];
 
-/// The `settle_auction` command of the cleared auction. No purchase limits are registered for
-/// it, so the voluntarily associated trader's 120,000 exceed the 4 % a real auction would hold
-/// it to (reference/cap-and-trade.md §1.3); `tonne market auction-event` applies them.
+/// Each bidder's purchase limit: its category's share of the allowances offered, as the
+/// shipped programme rules give them (25 % covered, 4 % others; UNVERIFIED, tonne-market
+/// data/us-ca.json, reference/cap-and-trade.md §1.3), rounded down.
+fn limits(supply: u64) -> BTreeMap<String, Limits> {
+    let shares = tonne_market::rules::builtin("US-CA")
+        .expect("shipped rules")
+        .purchase_limits;
+    BIDS.iter()
+        .map(|&(bidder, covered, _, _)| {
+            let bp = if covered {
+                shares.covered_bp
+            } else {
+                shares.other_bp
+            };
+            let limit = (u128::from(supply) * u128::from(bp) / 10_000) as u64;
+            (
+                bidder.to_owned(),
+                Limits {
+                    purchase_limit: Some(limit),
+                    ..Limits::default()
+                },
+            )
+        })
+        .collect()
+}
+
+/// The `settle_auction` command of the cleared auction.
 pub fn settlement() -> Value {
     let bids: Vec<Bid> = BIDS
         .iter()
-        .map(|&(b, p, q)| Bid {
+        .map(|&(b, _, p, q)| Bid {
             bidder: b.into(),
             price_cents: p,
             quantity: q,
@@ -47,7 +73,7 @@ pub fn settlement() -> Value {
     let supply: u64 = SUPPLY.iter().map(|s| s.3).sum();
     let outcome = run(
         &bids,
-        &BTreeMap::<String, Limits>::new(),
+        &limits(supply),
         supply,
         reserve_cents(),
         Params {

@@ -68,7 +68,7 @@ fn racing_ledgers_on_postgres_never_overdraw() {
     let mut first = Ledger::open(Box::new(store)).expect("open ledger");
     demo::run(&mut first).expect("demo runs");
     let start = held(&first, "CA-AUCTION");
-    assert_eq!(start, 280_000);
+    assert_eq!(start, 2_240_000);
     drop(first);
 
     let accepted_total: u64 = std::thread::scope(|s| {
@@ -84,7 +84,7 @@ fn racing_ledgers_on_postgres_never_overdraw() {
                     let mut ok = 0u64;
                     for i in 0..30 {
                         let env =
-                            transfer(&format!("race-{w}-{i}"), "CA-AUCTION", "CA3001-H", 5_000);
+                            transfer(&format!("race-{w}-{i}"), "CA-AUCTION", "CA3001-H", 20_000);
                         match ledger.execute(&env).expect("execute") {
                             tonne_app::Outcome::Accepted { .. } => ok += 1,
                             o => {
@@ -100,7 +100,7 @@ fn racing_ledgers_on_postgres_never_overdraw() {
     });
     assert_eq!(
         accepted_total,
-        start / 5_000,
+        start / 20_000,
         "exactly what the account held was transferred"
     );
 

@@ -24,7 +24,7 @@ fn executed_transfer_is_reversed_once() {
     );
     assert_eq!(
         (held(&ledger, "CA-AUCTION"), held(&ledger, "CA3001-H")),
-        (279_000, 71_000)
+        (2_239_000, 71_000)
     );
 
     // Only the regulator of the source's jurisdiction may reverse.
@@ -41,7 +41,7 @@ fn executed_transfer_is_reversed_once() {
     assert_eq!(rv, s + 1);
     assert_eq!(
         (held(&ledger, "CA-AUCTION"), held(&ledger, "CA3001-H")),
-        (280_000, 70_000)
+        (2_240_000, 70_000)
     );
     // The journal records the original the ledger filled in.
     let entry = ledger
@@ -148,7 +148,7 @@ fn a_client_supplied_original_is_never_trusted() {
     );
     assert_eq!(
         (held(&ledger, "CA-AUCTION"), held(&ledger, "CA3001-H")),
-        (280_000, 70_000)
+        (2_240_000, 70_000)
     );
     let (e, _) = ledger
         .store()

@@ -33,7 +33,7 @@ fn interleaved_executes_stay_consistent() {
         );
         expect += 2;
     }
-    assert_eq!(held(&b, "CA-AUCTION"), 280_000 - 400);
+    assert_eq!(held(&b, "CA-AUCTION"), 2_240_000 - 400);
     assert_eq!(
         held(&b, "CA3001-H"),
         70_000 + 200,

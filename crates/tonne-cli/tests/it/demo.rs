@@ -59,7 +59,7 @@ fn demo_runs_once_then_refuses_a_non_empty_store() {
     let v = assert_verify_ok(&db);
     assert_eq!(v["entries"], json!(entries));
     assert_eq!(v["head_hash"], json!(before.1));
-    assert_eq!(v["issued"]["US-CA/ALW/2026"], json!(2_000_000));
+    assert_eq!(v["issued"]["US-CA/ALW/2026"], json!(4_000_000));
 }
 
 #[test]
@@ -104,8 +104,10 @@ fn demo_auction_and_compliance_report() {
     assert_eq!(r.code, 0, "{r:?}");
     let a = tonne(["report", "auctions", "--db", p(&db), "--json"]).json();
     let rec = &a[0]["record"];
-    // Bids: 120k@29.50 and 80k@28.00 fill the 200k offered (50k consigned, 120k Californian,
-    // 30k Québec); $26.00 is not reached and $25.00 is below the $25.87 reserve price.
+    // 3,000,000 offered; at or above the $27.94 reserve price only 120k@29.50 (Pacific, exactly
+    // its 4 % purchase limit) and 80k@28.00 ($26.00 and $25.00 are below it). Undersubscribed:
+    // the lowest accepted price, 50k consigned first, then 150k split 4:1 as California
+    // (2,360,000) and Québec (590,000) offered.
     assert_eq!(rec["price"]["unit_price_minor"], json!(2800));
     assert_eq!(rec["sold"], json!(200_000));
     assert_eq!(rec["consignors"]["CA4001"]["sold"], json!(50_000));
