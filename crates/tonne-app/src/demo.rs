@@ -302,6 +302,32 @@ pub fn script() -> Vec<(Envelope, bool)> {
     let t = "2026-08-19T18:00:00Z";
     push(t, "carb-eo", reserve_sale("RS-2026-Q3", "CA3001-H"), false);
     push(t, "carb-eo", reserve_sale("RS-2026-Q3", "CA1001-C"), true);
+    // A forest offset project with direct environmental benefits in the State (REG-§95854(e)):
+    // 100,000 offset credits of 2024 issued into its operator's holding account and sold to
+    // CalCement through the REG-§95921 flow.
+    let offsets = json!({"jurisdiction": "US-CA", "kind": "offset_credit", "vintage": 2024, "project": "CAFR5001"});
+    let off_legs = json!([{"series": offsets, "quantity": 100_000}]);
+    let t = "2026-09-01T17:00:00Z";
+    push(
+        t,
+        "carb-eo",
+        json!({"register_offset_project": {"project": "CAFR5001", "jurisdiction": "US-CA", "sector_based": false, "direct_environmental_benefits": true}}),
+        true,
+    );
+    push(
+        t,
+        "carb-eo",
+        json!({"issue": {"series": offsets, "quantity": 100_000, "to": "CA6001-H"}}),
+        true,
+    );
+    push(
+        "2026-09-02T17:00:00Z",
+        "olga",
+        json!({"propose_transfer": {"transfer": "T-0007", "from": "CA6001-H", "to": "CA1001-H", "legs": off_legs, "transaction_type": "secondary", "price": {"unit_price_minor": 1_450, "currency": "USD"}, "settlement_date": "2026-09-04"}}),
+        true,
+    );
+    push("2026-09-03T16:00:00Z", "otto", confirm("T-0007"), true);
+    push("2026-09-04T15:00:00Z", "alice", accept("T-0007"), true);
     let t = "2026-10-20T17:00:00Z";
     push(
         t,
@@ -420,10 +446,26 @@ pub fn script() -> Vec<(Envelope, bool)> {
     push(t, "dave", own("T-0006", "QC2001-H", "QC2001-C", qc), true);
     push("2027-10-19T16:00:00Z", "bob", confirm("T-0005"), true);
     push("2027-10-19T16:00:00Z", "dana", confirm("T-0006"), true);
+    push(
+        "2027-10-19T17:00:00Z",
+        "alice",
+        own("T-0008", "CA1001-H", "CA1001-C", off_legs.clone()),
+        true,
+    );
+    push("2027-10-20T16:00:00Z", "bob", confirm("T-0008"), true);
     let t = "2027-10-25T17:00:00Z";
     push(t, "carb-eo", full_period(cement), true);
     push(t, "carb-eo", full_period(utility), true);
     push(t, "qc-mel", full_period(mill), true);
+    // Offsets beyond the limit are refused at surrender: 4 % of the 2024–2026 obligation, the
+    // lowest limit of its years (REG-§95854(b)-(c)); the compliance event then takes offsets up to
+    // the limit first, in the retirement order.
+    push(
+        t,
+        "carb-eo",
+        json!({"surrender": {"obligation": "CA1001-CP5", "account": "CA1001-C", "legs": off_legs}}),
+        false,
+    );
     push(
         "2027-11-02T12:00:00Z",
         "scheduler",
@@ -573,6 +615,16 @@ fn setup(push: &mut impl FnMut(&str, &str, Value, bool)) {
         ("raj", "Raj (independent reviewer)", json!("participant")),
         ("gil", "Gil (Desert Glass, primary)", json!("participant")),
         (
+            "olga",
+            "Olga (Sierra Forest Carbon, primary)",
+            json!("participant"),
+        ),
+        (
+            "otto",
+            "Otto (Sierra Forest Carbon, alternate)",
+            json!("participant"),
+        ),
+        (
             "gwen",
             "Gwen (Desert Glass, alternate)",
             json!("participant"),
@@ -686,6 +738,14 @@ fn setup(push: &mut impl FnMut(&str, &str, Value, bool)) {
             "covered",
             "carb-eo",
         ),
+        // An offset project operator (REG-§95830(c)).
+        (
+            "CA6001",
+            "US-CA",
+            "Sierra Forest Carbon LLC",
+            "offset_project_operator",
+            "carb-eo",
+        ),
     ] {
         push(
             t1,
@@ -745,6 +805,7 @@ fn setup(push: &mut impl FnMut(&str, &str, Value, bool)) {
         ("QC2001-C", "QC2001", "compliance", "qc-mel", "dave", "dana"),
         ("CA3001-H", "CA3001", "holding", "carb-eo", "erin", "frank"),
         ("CA5001-C", "CA5001", "compliance", "carb-eo", "gil", "gwen"),
+        ("CA6001-H", "CA6001", "holding", "carb-eo", "olga", "otto"),
     ] {
         push(t1, who, open(a, e, t), true);
         push(t1, who, rep(a, p, "primary"), true);

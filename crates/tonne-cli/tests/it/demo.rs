@@ -71,7 +71,7 @@ fn demo_json_summary_matches_the_journal() {
     let (seq, hash) = head(&db);
     assert_eq!(v["journal_head"]["seq"], json!(seq));
     assert_eq!(v["journal_head"]["hash"], json!(hash));
-    assert_eq!(v["rejected_as_expected"].as_array().map(Vec::len), Some(6));
+    assert_eq!(v["rejected_as_expected"].as_array().map(Vec::len), Some(7));
     let t1 = v["transfers"]
         .as_array()
         .unwrap()
@@ -150,10 +150,13 @@ fn demo_auction_and_compliance_report() {
     assert_eq!(cement("CA1001-2025")["quantity"], json!(260_434));
     // Full period: 2,604,921 less the annual 527,608.
     assert_eq!(cement("CA1001-CP5")["quantity"], json!(2_077_313));
-    // Its 10,000 reserve allowances from the 2026 reserve sale go first at the full-period event
-    // (retirement order: reserve before allowances).
+    // At the full-period event, in the retirement order: offsets up to the limit, 4 % of the
+    // obligation (83,092 of the 100,000 it bought; surrendering all of them was refused), then
+    // the 10,000 reserve allowances from the 2026 reserve sale, then allowances.
+    assert_eq!(cement("CA1001-CP5")["offset_cap"], json!(83_092));
+    assert_eq!(cement("CA1001-CP5")["offsets"], json!(83_092));
     assert_eq!(cement("CA1001-CP5")["reserve_and_ceiling"], json!(10_000));
-    assert_eq!(cement("CA1001-CP5")["allowances"], json!(2_067_313));
+    assert_eq!(cement("CA1001-CP5")["allowances"], json!(1_984_221));
     for id in ["CA1001-2024", "CA1001-2025", "CA1001-CP5"] {
         assert_eq!(cement(id)["status"], json!("A"), "{id}");
         assert_eq!(cement(id)["outstanding"], json!(0), "{id}");
