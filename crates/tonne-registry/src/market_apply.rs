@@ -714,8 +714,8 @@ impl State {
 
     /// Serials of the compliance account `acct` that a compliance event for `ob` retires, in
     /// the retirement order: kinds as the rules list them, oldest vintage first; allowances of a
-    /// later vintage than the obligation's last year skipped (REG-§95856(b)(2)), except for an
-    /// untimely obligation, which that rule exempts; offsets within what the limits leave.
+    /// later vintage than the obligation's last year skipped (REG-§95856(b)(2)); offsets within
+    /// what the limits leave. (Untimely obligations never come here: they are met by surrender.)
     fn plan_event(
         &self,
         ob: &Obligation,
@@ -733,8 +733,7 @@ impl State {
                 !set.is_empty()
                     && rules.retirement_order.contains(&s.kind())
                     && self.surrenderable(s, &ob.jurisdiction, t)
-                    && !(ob.compliance.untimely_of.is_none()
-                        && s.kind() == InstrumentKind::Allowance
+                    && !(s.kind() == InstrumentKind::Allowance
                         && s.vintage().is_some_and(|v| v > ob.last_year))
             })
             .map(|(s, set)| (s, set.count()))
