@@ -304,7 +304,7 @@ pub fn script() -> Vec<(Envelope, bool)> {
     push(t, "carb-eo", reserve_sale("RS-2026-Q3", "CA1001-C"), true);
     // A forest offset project with direct environmental benefits in the State (REG-§95854(e)):
     // 100,000 offset credits of 2024 issued into its operator's holding account and sold to
-    // CalCement through the REG-§95921 flow.
+    // CalCement through the REG-§95921 flow (quantities and the $14.50 price are demo figures).
     let offsets = json!({"jurisdiction": "US-CA", "kind": "offset_credit", "vintage": 2024, "project": "CAFR5001"});
     let off_legs = json!([{"series": offsets, "quantity": 100_000}]);
     let t = "2026-09-01T17:00:00Z";

@@ -142,25 +142,42 @@ pub fn verification(filers: &[Filer], year: u16) -> Vec<(String, &'static str, V
     out
 }
 
-/// The annual share of California's rules (30 %, UNVERIFIED in tonne-market data/us-ca.json).
-pub fn annual_share_bp() -> u32 {
-    tonne_market::rules::builtin("US-CA")
-        .expect("shipped rules")
-        .compliance
-        .annual_share_bp
-        .value
+/// California's shipped programme rules (tonne-market data/us-ca.json).
+fn california() -> tonne_market::rules::ProgramRules {
+    tonne_market::rules::builtin("US-CA").expect("shipped rules")
 }
 
-/// What the registry computes for `f`'s annual obligation of `year`: the share of the
-/// verified covered emissions, rounded half up.
+/// The annual share of California's rules (30 %, UNVERIFIED in tonne-market data/us-ca.json).
+pub fn annual_share_bp() -> u32 {
+    california().compliance.annual_share_bp.value
+}
+
+/// What the registry computes for `f`'s annual obligation of `year`, as tonne-market's
+/// compliance arithmetic gives it from the verified emissions of the period (share rounded
+/// half up).
 pub fn annual_obligation(f: Filer, year: u16) -> u64 {
-    (f.verified_tonnes(year) * u64::from(annual_share_bp()) + 5_000) / 10_000
+    let rules = california();
+    let period = rules.period(year).expect("a compliance period");
+    let covered = (period.first_year..=period.last_year)
+        .map(|y| (y, f.verified_tonnes(y)))
+        .collect();
+    tonne_market::compliance::obligations(
+        &rules,
+        period,
+        &covered,
+        tonne_market::allocation::Rounding::HalfUp,
+    )
+    .expect("every year reported")
+    .into_iter()
+    .find(|o| o.first_year == year && o.last_year == year)
+    .expect("an annual obligation")
+    .quantity
 }
 
 /// The untimely obligation of `f`'s annual obligation of `year` when `held` eligible
-/// instruments were surrendered at the event: 4 × the shortfall (REG-§95857(b)).
+/// instruments were surrendered at the event (REG-§95857(b)).
 pub fn untimely_owed(f: Filer, year: u16, held: u64) -> u64 {
-    let rules = tonne_market::rules::builtin("US-CA").expect("shipped rules");
-    let multiplier = rules.compliance.untimely_multiplier.value;
-    (annual_obligation(f, year) - held) * u64::from(multiplier)
+    california()
+        .untimely_obligation(annual_obligation(f, year) - held)
+        .0
 }
