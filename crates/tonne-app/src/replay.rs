@@ -1,17 +1,20 @@
 //! Journal replay, pipelined over two threads: a reader streams rows from the store, checks the
-//! hash chain and decodes commands; the caller's thread applies each command to the state and
-//! checks the recorded effects. Used to open a ledger, by `verify` and by statements.
+//! hash chain and decodes commands; the caller's thread applies each command to the state; the
+//! reader then checks the effects the applier computed against the recorded ones. Used to open a
+//! ledger, by `verify` and by statements.
 //!
 //! Entries travel in chunks of [`CHUNK`]; a chunk carries its entries' recorded effects in one
-//! byte buffer, and the applier hands chunks back for reuse: reading allocates only what a
-//! decoded command owns, and that is freed on the reader's thread, which allocated it.
+//! byte buffer, and the applier hands every chunk back with the effects it computed: the reader
+//! compares them (the applying thread is the busier one) and reuses the chunk. Reading allocates
+//! only what a decoded command owns, and that is freed on the reader's thread, which allocated
+//! it. The first failure in journal order is reported, whichever thread found it.
 
 use crate::ledger::AppError;
 use rustc_hash::FxHashSet;
 use std::sync::mpsc::{Receiver, sync_channel};
 use tonne_core::Timestamp;
 use tonne_registry::journal::{JournalEntryRef, encode_effects};
-use tonne_registry::{Envelope, State};
+use tonne_registry::{Effect, Envelope, State};
 use tonne_store::{Store, StoreError};
 
 /// Where a replay stops.
@@ -44,6 +47,8 @@ struct Decoded {
 struct Chunk {
     items: Vec<Decoded>,
     effects: Vec<u8>,
+    /// The effects the applier computed, one per item it applied, in order.
+    computed: Vec<Vec<Effect>>,
 }
 
 const STOP: &str = "replay: stop scanning";
@@ -104,29 +109,36 @@ fn check_and_decode(
     Ok(())
 }
 
-fn apply_decoded(
-    state: &mut State,
-    d: &Decoded,
-    recorded: &[u8],
+/// Checks the effects the applier computed for a chunk's entries against the recorded ones;
+/// advances `verified` past each entry that agrees.
+fn compare_chunk(
+    chunk: &Chunk,
     buf: &mut Vec<u8>,
+    verified: &mut (u64, [u8; 32]),
 ) -> Result<(), AppError> {
-    let bad = |check: &'static str, detail: String| AppError::Corrupt {
-        seq: d.seq,
-        check,
-        detail,
-    };
-    let effects = state
-        .apply(&d.env)
-        .map_err(|r| bad("replay", format!("the command is now rejected: {r}")))?;
-    buf.clear();
-    encode_effects(&effects, buf);
-    if buf[..] != *recorded {
-        return Err(bad(
-            "effects",
-            "recorded effects differ from the command's effects on replay".into(),
-        ));
+    for (d, computed) in chunk.items.iter().zip(&chunk.computed) {
+        buf.clear();
+        encode_effects(computed, buf);
+        let (a, b) = d.effects;
+        if buf[..] != chunk.effects[a..b] {
+            return Err(AppError::Corrupt {
+                seq: d.seq,
+                check: "effects",
+                detail: "recorded effects differ from the command's effects on replay".into(),
+            });
+        }
+        *verified = (d.seq, d.hash);
     }
     Ok(())
+}
+
+/// The seq an error is reported at, to keep the first in journal order; errors without one
+/// (a store that fails) come last.
+fn error_seq(e: &AppError) -> u64 {
+    match e {
+        AppError::Corrupt { seq, .. } => *seq,
+        _ => u64::MAX,
+    }
 }
 
 /// Replays entries after `head` into `state`, advancing `head`.
@@ -168,70 +180,114 @@ fn run(
         k.reserve(ahead);
     }
     let (tx, rx) = sync_channel::<Result<Chunk, AppError>>(IN_FLIGHT);
-    // Applied chunks go back to the reader, never blocking either side.
-    let (back_tx, back_rx) = sync_channel::<Chunk>(IN_FLIGHT + 2);
+    // Applied chunks go back to the reader to be compared and reused. Room for every chunk
+    // there can be (those in flight, the one being filled and the one being applied, plus
+    // slack), so handing one back never blocks.
+    let (back_tx, back_rx) = sync_channel::<Chunk>(IN_FLIGHT + 4);
     let start = *head;
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            // A chunk the applier handed back (its entries are dropped here, where they were
-            // allocated), or a new one.
-            let fresh = |back: &Receiver<Chunk>| match back.try_recv() {
-                Ok(mut c) => {
-                    c.items.clear();
-                    c.effects.clear();
-                    c
+    let (applied, checked) = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || -> ((u64, [u8; 32]), Option<AppError>) {
+            let mut buf = Vec::with_capacity(1024);
+            let mut verified = start;
+            // The first mismatch the comparison found; reading stops there.
+            let mut mismatch: Option<AppError> = None;
+            let mut compare = |c: &Chunk, mismatch: &mut Option<AppError>| {
+                if mismatch.is_none()
+                    && let Err(e) = compare_chunk(c, &mut buf, &mut verified)
+                {
+                    *mismatch = Some(e);
                 }
-                Err(_) => Chunk {
-                    items: Vec::with_capacity(CHUNK),
-                    effects: Vec::with_capacity(CHUNK * 256),
-                },
             };
+            // A chunk the applier handed back, compared and emptied (its entries are dropped
+            // here, where they were allocated), or a new one.
+            let mut fresh =
+                |back: &Receiver<Chunk>, mismatch: &mut Option<AppError>| match back.try_recv() {
+                    Ok(mut c) => {
+                        compare(&c, mismatch);
+                        c.items.clear();
+                        c.effects.clear();
+                        c.computed.clear();
+                        c
+                    }
+                    Err(_) => Chunk {
+                        items: Vec::with_capacity(CHUNK),
+                        effects: Vec::with_capacity(CHUNK * 256),
+                        computed: Vec::with_capacity(CHUNK),
+                    },
+                };
             let mut h = start;
-            let mut chunk = fresh(&back_rx);
+            let mut chunk = fresh(&back_rx, &mut mismatch);
+            let mut failed: Option<AppError> = None;
             let r = store.scan_journal_refs(h.0, &mut |e| {
-                if until.stops_before(&e) {
+                if until.stops_before(&e) || mismatch.is_some() {
                     return Err(StoreError::Corrupt(STOP.into()));
                 }
                 if let Err(err) = check_and_decode(&mut h, &e, &mut chunk) {
-                    let _ = tx.send(Ok(std::mem::take(&mut chunk)));
-                    let _ = tx.send(Err(err));
+                    failed = Some(err);
                     return Err(StoreError::Corrupt(STOP.into()));
                 }
                 if let Some(k) = keys.as_deref_mut() {
                     k.insert(crate::ledger::key_hash(e.key));
                 }
                 if chunk.items.len() == CHUNK {
-                    let next = fresh(&back_rx);
+                    let next = fresh(&back_rx, &mut mismatch);
                     if tx.send(Ok(std::mem::replace(&mut chunk, next))).is_err() {
                         return Err(StoreError::Corrupt(STOP.into())); // the applier stopped
                     }
                 }
                 Ok(())
             });
+            let _ = tx.send(Ok(chunk));
             match r {
-                Ok(()) => {
-                    let _ = tx.send(Ok(chunk));
-                }
-                Err(StoreError::Corrupt(s)) if s == STOP => {
-                    let _ = tx.send(Ok(chunk));
-                }
-                Err(e) => {
-                    let _ = tx.send(Ok(chunk));
-                    let _ = tx.send(Err(e.into()));
-                }
+                Err(StoreError::Corrupt(s)) if s == STOP => {}
+                Err(e) => failed = Some(e.into()),
+                Ok(()) => {}
             }
+            drop(tx);
+            // Every chunk comes back once the applier has finished with it (or has stopped).
+            for c in back_rx.iter() {
+                compare(&c, &mut mismatch);
+            }
+            // The earliest failure in journal order: a mismatch comes before anything read
+            // after it.
+            let first = mismatch.or(failed);
+            (verified, first)
         });
-        let mut buf = Vec::with_capacity(1024);
-        for msg in rx {
-            let chunk = msg?;
-            for d in &chunk.items {
-                let (a, b) = d.effects;
-                apply_decoded(state, d, &chunk.effects[a..b], &mut buf)?;
-                *head = (d.seq, d.hash);
+        let applied = (|| -> Result<(), AppError> {
+            for msg in rx {
+                let mut chunk = msg?;
+                let mut failed = None;
+                for d in &chunk.items {
+                    match state.apply(&d.env) {
+                        Ok(effects) => chunk.computed.push(effects),
+                        Err(r) => {
+                            failed = Some(AppError::Corrupt {
+                                seq: d.seq,
+                                check: "replay",
+                                detail: format!("the command is now rejected: {r}"),
+                            });
+                            break;
+                        }
+                    }
+                }
+                // Back to the reader, which compares what was applied.
+                let _ = back_tx.send(chunk);
+                if let Some(e) = failed {
+                    return Err(e);
+                }
             }
-            // Back to the reader for reuse; if it has finished, the chunk is dropped here.
-            let _ = back_tx.try_send(chunk);
-        }
-        Ok(())
-    })
+            Ok(())
+        })();
+        drop(back_tx);
+        (applied, reader.join().expect("journal reader"))
+    });
+    // The head moves to the last entry whose effects agreed (on a failure the state may have
+    // gone further and is to be discarded); the first failure in journal order is reported.
+    let (verified, found) = checked;
+    *head = verified;
+    match (applied, found) {
+        (Ok(()), None) => Ok(()),
+        (Ok(()), Some(e)) | (Err(e), None) => Err(e),
+        (Err(a), Some(b)) => Err(if error_seq(&b) <= error_seq(&a) { b } else { a }),
+    }
 }

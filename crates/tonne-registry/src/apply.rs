@@ -74,6 +74,11 @@ pub(crate) fn quantity(field: &str, q: u64) -> Result<(), Rejection> {
     Ok(())
 }
 
+/// How many ranges a resolution moves.
+fn range_count(resolved: &Resolved) -> usize {
+    resolved.iter().map(|(_, rs)| rs.len()).sum()
+}
+
 pub(crate) fn total(resolved: &Resolved) -> u64 {
     resolved
         .iter()
@@ -86,9 +91,18 @@ pub(crate) fn total(resolved: &Resolved) -> u64 {
 /// check the original it is handed. The application layer always takes that original from the
 /// hash-chained journal, so this guards against in-process mistakes, not forgery; a fast hash
 /// keeps it off the hot path.
-pub(crate) fn fingerprint(cmd: &Command, moves: &[Move]) -> u64 {
-    use std::hash::{BuildHasher, BuildHasherDefault};
-    BuildHasherDefault::<rustc_hash::FxHasher>::default().hash_one((cmd.name(), moves))
+pub(crate) fn fingerprint<'a>(
+    cmd: &Command,
+    moves: impl ExactSizeIterator<Item = &'a Move>,
+) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    cmd.name().hash(&mut h);
+    h.write_usize(moves.len());
+    for m in moves {
+        m.hash(&mut h);
+    }
+    h.finish()
 }
 
 impl State {
@@ -380,6 +394,7 @@ impl State {
                         trusted: BTreeMap::new(),
                         holdings: BTreeMap::new(),
                         limit_group: None,
+                        jurisdiction: e.jurisdiction,
                     },
                 );
                 self.entities
@@ -913,7 +928,10 @@ impl State {
                     format!("legs[{i}]: series {} appears twice", leg.series),
                 );
             }
-            if !self.series.contains_key(&leg.series) {
+            // Serials held at `loc` prove the series was issued; only otherwise is the series
+            // table searched (this runs for every leg of every transfer).
+            let at = self.set_at(&leg.series, loc);
+            if at.is_none() && !self.series.contains_key(&leg.series) {
                 return reject(
                     Code::UnknownSeries,
                     format!(
@@ -923,7 +941,7 @@ impl State {
                 );
             }
             let empty = RangeSet::new();
-            let held = self.set_at(&leg.series, loc).unwrap_or(&empty);
+            let held = at.unwrap_or(&empty);
             let ranges = match (leg.quantity, leg.ranges.is_empty()) {
                 (Some(q), true) => {
                     if q == 0 || q > MAX_QUANTITY {
@@ -981,11 +999,23 @@ impl State {
     }
 
     pub(crate) fn move_all(&mut self, resolved: &Resolved, from: &Loc, to: &Loc) -> Vec<Move> {
-        let mut moves = Vec::new();
+        let mut moves = Vec::with_capacity(range_count(resolved));
+        self.move_all_with(resolved, from, to, |m| moves.push(m));
+        moves
+    }
+
+    /// Moves resolved serials, handing each move to `out`.
+    fn move_all_with(
+        &mut self,
+        resolved: &Resolved,
+        from: &Loc,
+        to: &Loc,
+        mut out: impl FnMut(Move),
+    ) {
         for (series, ranges) in resolved {
             self.move_ranges(series, ranges, from, to);
             for r in ranges {
-                moves.push(Move {
+                out(Move {
                     series: series.clone(),
                     range: *r,
                     from: from.clone(),
@@ -993,10 +1023,11 @@ impl State {
                 });
             }
         }
-        moves
     }
 
-    /// Moves resolved serials for a command a regulator may later reverse, and records it.
+    /// Moves resolved serials for a command a regulator may later reverse, and records it. The
+    /// effects are built directly (not through a vector of moves): nearly every entry of a busy
+    /// registry comes through here.
     fn move_reversibly(
         &mut self,
         cmd: &Command,
@@ -1004,13 +1035,19 @@ impl State {
         from: &Loc,
         to: &Loc,
     ) -> Vec<Effect> {
-        let moves = self.move_all(resolved, from, to);
-        self.mark_reversible(cmd, &moves);
-        moves.into_iter().map(Effect::Moved).collect()
+        let mut effects = Vec::with_capacity(range_count(resolved));
+        self.move_all_with(resolved, from, to, |m| effects.push(Effect::Moved(m)));
+        let moves = effects.iter().map(|e| match e {
+            Effect::Moved(m) => m,
+            _ => unreachable!("only moves were pushed"),
+        });
+        self.reversible.mark(self.seq + 1, fingerprint(cmd, moves));
+        effects
     }
 
     pub(crate) fn mark_reversible(&mut self, cmd: &Command, moves: &[Move]) {
-        self.reversible.mark(self.seq + 1, fingerprint(cmd, moves));
+        self.reversible
+            .mark(self.seq + 1, fingerprint(cmd, moves.iter()));
     }
 
     /// Every execution check for instruments arriving at `to` from `from`: account states,
@@ -1436,7 +1473,7 @@ impl State {
                 format!("the original of entry {seq} was not supplied"),
             );
         };
-        if fingerprint(&src.command, &src.moves) != d {
+        if fingerprint(&src.command, src.moves.iter()) != d {
             return reject(
                 Code::UnknownEntry,
                 format!("the supplied original does not match journal entry {seq}"),

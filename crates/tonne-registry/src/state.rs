@@ -78,6 +78,10 @@ pub struct Account {
     /// compliance account; derived from the entity, cached because every move asks.
     #[serde(skip)]
     pub(crate) limit_group: Option<(GroupId, bool)>,
+    /// The entity's jurisdiction (an entity never changes jurisdiction), cached for the same
+    /// reason.
+    #[serde(skip)]
+    pub(crate) jurisdiction: JurisdictionCode,
 }
 
 impl Account {
@@ -263,7 +267,9 @@ pub struct State {
     pub accounts: FxHashMap<AccountId, Account>,
     /// Serials issued so far per series (serials 1..=issued exist).
     pub series: BTreeMap<SeriesKey, u64>,
-    pub transfers: FxHashMap<TransferId, Transfer>,
+    /// Boxed: a transfer is a few hundred bytes, and growing the table would otherwise move
+    /// every one of them (a busy registry proposes hundreds of thousands).
+    pub transfers: FxHashMap<TransferId, Box<Transfer>>,
     pub open_transfers: BTreeSet<TransferId>,
     pub obligations: FxHashMap<ObligationId, Obligation>,
     pub retired: BTreeMap<SeriesKey, RangeSet>,
@@ -343,13 +349,7 @@ impl State {
 
     /// The account that holds serials at `loc` (escrowed serials still belong to the sender).
     pub fn owner<'a>(&'a self, loc: &'a Loc) -> Option<&'a AccountId> {
-        match loc {
-            Loc::Account(a) => Some(a),
-            Loc::Escrow(t) => self.transfers.get(t).map(|t| &t.from),
-            // Serials on their way to a peer still count for the sending account.
-            Loc::Outbound(t) => self.cross.transfers.get(t).map(|t| &t.account),
-            _ => None,
-        }
+        owner_of(&self.transfers, &self.cross, loc)
     }
 
     /// The corporate group whose holding limit counts allowances in `account`, if any.
@@ -459,18 +459,24 @@ impl State {
             return;
         }
         let vintage = series.vintage().expect("allowances have vintages");
-        let Some(owner) = self.owner(loc) else { return };
-        let Some((group, compliance)) = self.counted_group(owner) else {
+        // `owner` and `counted_group` on the fields, so the group id can stay borrowed from
+        // its account while the group totals are updated.
+        let Some((group, compliance)) = owner_of(&self.transfers, &self.cross, loc)
+            .and_then(|o| self.accounts.get(o)?.limit_group.as_ref())
+            .map(|(g, c)| (g, *c))
+        else {
             return;
         };
-        let group = group.clone();
-        let slot = self
-            .groups
-            .entry(group)
-            .or_default()
-            .vintages
-            .entry(vintage)
-            .or_default();
+        // Looked up before inserting: the group nearly always exists, and `entry` would
+        // clone its id on every move.
+        let totals = match self.groups.get_mut(group) {
+            Some(t) => t,
+            None => {
+                let group = group.clone();
+                self.groups.entry(group).or_default()
+            }
+        };
+        let slot = totals.vintages.entry(vintage).or_default();
         let field = if compliance { &mut slot.1 } else { &mut slot.0 };
         if add {
             *field += qty;
@@ -545,10 +551,7 @@ impl State {
 
     /// The jurisdiction an account belongs to (its entity's).
     pub fn account_jurisdiction(&self, account: &AccountId) -> Option<&JurisdictionCode> {
-        self.accounts
-            .get(account)
-            .and_then(|a| self.entities.get(&a.entity))
-            .map(|e| &e.jurisdiction)
+        self.accounts.get(account).map(|a| &a.jurisdiction)
     }
 
     /// Total serials held by an account per series, escrowed ones included.
@@ -571,5 +574,20 @@ impl State {
             }
         }
         out
+    }
+}
+
+/// The account whose holdings include serials at `loc`, if any.
+fn owner_of<'a>(
+    transfers: &'a FxHashMap<TransferId, Box<Transfer>>,
+    cross: &'a crate::cross::CrossState,
+    loc: &'a Loc,
+) -> Option<&'a AccountId> {
+    match loc {
+        Loc::Account(a) => Some(a),
+        Loc::Escrow(t) => transfers.get(t).map(|t| &t.from),
+        // Serials on their way to a peer still count for the sending account.
+        Loc::Outbound(t) => cross.transfers.get(t).map(|t| &t.account),
+        _ => None,
     }
 }

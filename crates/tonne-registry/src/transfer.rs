@@ -81,7 +81,7 @@ impl State {
                 );
                 self.transfers.insert(
                     transfer.clone(),
-                    Transfer {
+                    Box::new(Transfer {
                         from: from.clone(),
                         to: to.clone(),
                         quantity: q,
@@ -96,7 +96,7 @@ impl State {
                         needs_acceptance: !same_entity,
                         status: TransferState::Proposed,
                         escrow: Default::default(),
-                    },
+                    }),
                 );
                 self.open_transfers.insert(transfer.clone());
                 self.touch(ObjKey::Transfer(transfer.clone()));

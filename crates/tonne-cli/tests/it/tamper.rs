@@ -6,7 +6,7 @@ use rusqlite::{Connection, params};
 use serde_json::{Value, json};
 use std::path::Path;
 use tonne_core::{Timestamp, UserId};
-use tonne_registry::{Command, JournalEntry};
+use tonne_registry::{Command, Effect, JournalEntry, Loc};
 
 fn sql(db: &Path, sql: &str) {
     let conn = Connection::open(db).expect("open sqlite");
@@ -190,56 +190,92 @@ fn journal_entry_removed_from_the_middle_or_the_end_is_detected() {
     assert_detects(&db, "state", None);
 }
 
+/// Rewrites the journal from `from` on as an attacker who can re-seal would: `edit` changes
+/// any entry's command and recorded effects, and every entry from `from` is sealed again, so the
+/// hash chain stays valid.
+fn reseal_from(
+    db: &Path,
+    from: u64,
+    mut edit: impl FnMut(u64, &mut tonne_registry::Envelope, &mut Vec<Effect>),
+) {
+    let conn = Connection::open(db).unwrap();
+    conn.execute_batch("DROP TRIGGER journal_no_update")
+        .unwrap();
+    let mut prev: Vec<u8> = conn
+        .query_row("SELECT hash FROM journal WHERE seq = ?1", [from - 1], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    for mut e in entries_from(&conn, from) {
+        e.prev_hash = prev.clone().try_into().unwrap();
+        let (mut envelope, mut effects) = e.decode().unwrap();
+        edit(e.seq, &mut envelope, &mut effects);
+        let sealed = JournalEntry::seal(e.seq, e.prev_hash, &envelope, &effects);
+        conn.execute(
+            "UPDATE journal SET prev_hash = ?1, hash = ?2, payload = ?3, actor = ?4 WHERE seq = ?5",
+            params![
+                &sealed.prev_hash[..],
+                &sealed.hash[..],
+                &sealed.payload,
+                sealed.actor.as_str(),
+                e.seq as i64
+            ],
+        )
+        .unwrap();
+        prev = sealed.hash.to_vec();
+    }
+}
+
+/// The journal's entries from seq `from` on, as stored.
+fn entries_from(conn: &Connection, from: u64) -> Vec<JournalEntry> {
+    conn.prepare("SELECT seq, prev_hash, hash, ts_ms, actor, idem_key, format, payload FROM journal WHERE seq >= ?1 ORDER BY seq")
+        .unwrap()
+        .query_map([from as i64], |r| {
+            let (prev, hash): (Vec<u8>, Vec<u8>) = (r.get(1)?, r.get(2)?);
+            Ok(JournalEntry {
+                seq: r.get::<_, i64>(0)? as u64,
+                prev_hash: prev.try_into().unwrap(),
+                hash: hash.try_into().unwrap(),
+                ts: Timestamp::from_millis(r.get(3)?).unwrap(),
+                actor: UserId::parse(&r.get::<_, String>(4)?).unwrap(),
+                key: r.get(5)?,
+                format: r.get::<_, i64>(6)? as u16,
+                payload: r.get(7)?,
+            })
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// The first entry of the demo journal that moves serials between two accounts.
+fn first_account_move(db: &Path) -> u64 {
+    let conn = Connection::open(db).unwrap();
+    entries_from(&conn, 1)
+        .into_iter()
+        .find(|e| {
+            e.decode().unwrap().1.iter().any(|x| {
+                matches!(x, Effect::Moved(m)
+                    if matches!((&m.from, &m.to), (Loc::Account(_), Loc::Account(_))))
+            })
+        })
+        .expect("the demo moves serials between accounts")
+        .seq
+}
+
 /// An attacker who rewrites an entry *and re-seals every later entry* keeps the chain valid;
 /// the stored state no longer matches, and the head hash differs from any anchored copy.
 #[test]
 fn resealed_journal_rewrite_is_detected_by_the_state_check_and_the_head() {
     let (_d, db) = demo_db();
     let anchored = head(&db);
-    let conn = Connection::open(&db).unwrap();
-    conn.execute_batch("DROP TRIGGER journal_no_update")
-        .unwrap();
-    let mut prev: Vec<u8> = conn
-        .query_row("SELECT hash FROM journal WHERE seq = 9", [], |r| r.get(0))
-        .unwrap();
-    let rows: Vec<(i64, i64, String, String, i64, Vec<u8>)> = conn
-        .prepare("SELECT seq, ts_ms, actor, idem_key, format, payload FROM journal WHERE seq >= 10 ORDER BY seq")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    for (seq, ts, actor, key, format, payload) in rows {
-        let e = JournalEntry {
-            seq: seq as u64,
-            prev_hash: prev.clone().try_into().unwrap(),
-            hash: [0; 32],
-            ts: Timestamp::from_millis(ts).unwrap(),
-            actor: UserId::parse(&actor).unwrap(),
-            key,
-            format: format as u16,
-            payload,
-        };
-        let (mut envelope, effects) = e.decode().unwrap();
+    reseal_from(&db, 10, |seq, envelope, _| {
         if let Command::AddUser { name, .. } = &mut envelope.cmd
             && seq == 10
         {
             *name = "Mallory (posing as Dana)".into();
         }
-        let sealed = JournalEntry::seal(seq as u64, e.prev_hash, &envelope, &effects);
-        conn.execute(
-            "UPDATE journal SET prev_hash = ?1, hash = ?2, payload = ?3 WHERE seq = ?4",
-            params![
-                &sealed.prev_hash[..],
-                &sealed.hash[..],
-                &sealed.payload,
-                seq
-            ],
-        )
-        .unwrap();
-        prev = sealed.hash.to_vec();
-    }
-    drop(conn);
+    });
     let v = assert_detects(&db, "state", None);
     assert!(v["detail"].as_str().unwrap().contains("user dana"), "{v}");
     assert_ne!(
@@ -247,4 +283,44 @@ fn resealed_journal_rewrite_is_detected_by_the_state_check_and_the_head() {
         anchored.1,
         "the head hash no longer matches the anchored one"
     );
+}
+
+/// Re-sealed recorded effects that the command does not produce are found at that entry, even
+/// when a later entry no longer replays either: the first failure in journal order is the one
+/// reported, whichever of replay's two threads finds it.
+#[test]
+fn resealed_effects_that_the_command_does_not_produce_are_found_at_their_entry() {
+    let (_d, db) = demo_db();
+    let n = first_account_move(&db);
+    reseal_from(&db, n, |seq, envelope, effects| {
+        if seq == n + 1 {
+            // And the next entry refused on replay (signed by nobody the registry knows).
+            envelope.actor = UserId::parse("mallory").unwrap();
+        }
+        if seq == n {
+            // The first move's serials recorded as retired rather than moved.
+            let Some(Effect::Moved(m)) = effects.iter_mut().find(|e| matches!(e, Effect::Moved(_)))
+            else {
+                unreachable!("entry {n} moves serials")
+            };
+            m.to = Loc::Retired;
+        }
+    });
+    let v = assert_detects(&db, "effects", Some(n));
+    assert_eq!(v["entries"], json!(n - 1), "{v}");
+}
+
+/// A re-sealed command that the rules refuse on replay is found at that entry.
+#[test]
+fn resealed_command_refused_on_replay_is_found_at_its_entry() {
+    let (_d, db) = demo_db();
+    let n = first_account_move(&db);
+    reseal_from(&db, n, |seq, envelope, _| {
+        if seq == n {
+            // Signed by nobody the registry knows.
+            envelope.actor = UserId::parse("mallory").unwrap();
+        }
+    });
+    let v = assert_detects(&db, "replay", Some(n));
+    assert_eq!(v["entries"], json!(n - 1), "{v}");
 }
