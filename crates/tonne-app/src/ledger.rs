@@ -189,12 +189,21 @@ impl Ledger {
         let Slot::Idle(store) = &mut self.store else {
             unreachable!("sync leaves the store idle")
         };
-        crate::replay::replay(
+        let replayed = crate::replay::replay(
             store.as_mut(),
             &mut self.state,
             &mut self.head,
             crate::replay::Until::Head,
-        )
+        );
+        if replayed.is_err() {
+            // Memory may have gone past the last good entry (replay applies ahead of its
+            // checks): start again from nothing, so a later call replays, and fails, the same
+            // way rather than applying entries twice.
+            self.state = State::new();
+            self.state.track_changes();
+            self.head = (0, GENESIS_HASH);
+        }
+        replayed
     }
 
     /// Rebuilds everything from the store (after a failed commit left memory ahead of disk).

@@ -159,3 +159,63 @@ fn a_lost_race_in_a_batch_is_reported_and_memory_reloads() {
     );
     drop(c);
 }
+
+/// An entry another writer appended whose recorded effects its command does not produce (the
+/// journal re-sealed by someone with file access): catching up fails at that entry, and fails
+/// the same way when tried again. Replay applies ahead of its checks, so the ledger must not
+/// keep that memory: state and head agree after every attempt.
+#[test]
+fn a_bad_entry_from_another_writer_fails_catch_up_the_same_way_each_time() {
+    let (_dir, path, mut a) = demo_ledger();
+    let mut b = open(&path);
+    let n = accepted(
+        &a.execute(&transfer("t-1", "CA-AUCTION", "CA3001-H", 10))
+            .unwrap(),
+    );
+    accepted(
+        &a.execute(&transfer("t-2", "CA-AUCTION", "CA3001-H", 10))
+            .unwrap(),
+    );
+    drop(a);
+    let mut store = tonne_app::open_store(path.to_str().unwrap()).unwrap();
+    let mut prev = store.entry(n - 1).unwrap().unwrap().hash;
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("DROP TRIGGER journal_no_update")
+        .unwrap();
+    for seq in [n, n + 1] {
+        let e = store.entry(seq).unwrap().unwrap();
+        let (envelope, mut effects) = e.decode().unwrap();
+        if seq == n {
+            let Some(tonne_registry::Effect::Moved(m)) = effects.first_mut() else {
+                unreachable!("a transfer moves serials")
+            };
+            m.to = tonne_registry::Loc::Retired;
+        }
+        let sealed = tonne_registry::JournalEntry::seal(seq, prev, &envelope, &effects);
+        conn.execute(
+            "UPDATE journal SET prev_hash = ?1, hash = ?2, payload = ?3 WHERE seq = ?4",
+            rusqlite::params![
+                &sealed.prev_hash[..],
+                &sealed.hash[..],
+                &sealed.payload,
+                seq as i64
+            ],
+        )
+        .unwrap();
+        prev = sealed.hash;
+    }
+    drop(conn);
+    for attempt in 0..2 {
+        match b.execute(&transfer("b-1", "CA-AUCTION", "CA1001-H", 1)) {
+            Err(AppError::Corrupt { seq, check, .. }) => {
+                assert_eq!((seq, check), (n, "effects"), "attempt {attempt}");
+            }
+            other => panic!("attempt {attempt}: expected the bad entry, got {other:?}"),
+        }
+        assert_eq!(
+            b.state().seq,
+            b.head().0,
+            "attempt {attempt}: memory and head disagree after a failed catch-up"
+        );
+    }
+}
