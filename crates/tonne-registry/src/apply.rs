@@ -1130,7 +1130,7 @@ impl State {
                 );
             }
         }
-        let to_jur = &self.entities[&dst.entity].jurisdiction;
+        let to_jur = &dst.jurisdiction;
         for (series, _) in resolved {
             if !self.linked(series.jurisdiction(), to_jur, t) {
                 return reject(
