@@ -5,9 +5,10 @@
 //!
 //! Entries travel in chunks of [`CHUNK`]; a chunk carries its entries' recorded effects in one
 //! byte buffer, and the applier hands every chunk back with the effects it computed: the reader
-//! compares them (the applying thread is the busier one) and reuses the chunk. Reading allocates
-//! only what a decoded command owns, and that is freed on the reader's thread, which allocated
-//! it. The first failure in journal order is reported, whichever thread found it.
+//! compares them (the applying thread is the busier one) and reuses the chunk. Each thread frees
+//! what it allocated (decoded commands on the reader, computed effects on the applier when the
+//! chunk comes round again): memory freed across threads is slow to reuse. The first failure in
+//! journal order is reported, whichever thread found it.
 
 use crate::ledger::AppError;
 use rustc_hash::FxHashSet;
@@ -199,14 +200,14 @@ fn run(
                 }
             };
             // A chunk the applier handed back, compared and emptied (its entries are dropped
-            // here, where they were allocated), or a new one.
+            // here, where they were allocated; the computed effects are left for the applier to
+            // drop, where they were allocated), or a new one.
             let mut fresh =
                 |back: &Receiver<Chunk>, mismatch: &mut Option<AppError>| match back.try_recv() {
                     Ok(mut c) => {
                         compare(&c, mismatch);
                         c.items.clear();
                         c.effects.clear();
-                        c.computed.clear();
                         c
                     }
                     Err(_) => Chunk {
@@ -256,6 +257,8 @@ fn run(
         let applied = (|| -> Result<(), AppError> {
             for msg in rx {
                 let mut chunk = msg?;
+                // The effects of the chunk's previous round, compared by now.
+                chunk.computed.clear();
                 let mut failed = None;
                 for d in &chunk.items {
                     match state.apply(&d.env) {

@@ -104,7 +104,8 @@ impl RangeSet {
 
     /// The lowest `qty` serials, without removing them.
     pub fn lowest(&self, qty: u64) -> Result<Vec<SerialRange>, RangeSetError> {
-        let mut out = Vec::new();
+        // Room for a fragmented holding's usual share at once, rather than growing 1, 4, 8…
+        let mut out = Vec::with_capacity(self.0.len.min(16));
         self.lowest_into(qty, &mut out)?;
         Ok(out)
     }

@@ -1025,6 +1025,20 @@ impl State {
         }
     }
 
+    /// Moves resolved serials and returns the moves as effects, with room for `more` effects
+    /// after them (sized once: transfers add their status change).
+    pub(crate) fn move_all_effects(
+        &mut self,
+        resolved: &Resolved,
+        from: &Loc,
+        to: &Loc,
+        more: usize,
+    ) -> Vec<Effect> {
+        let mut effects = Vec::with_capacity(range_count(resolved) + more);
+        self.move_all_with(resolved, from, to, |m| effects.push(Effect::Moved(m)));
+        effects
+    }
+
     /// Moves resolved serials for a command a regulator may later reverse, and records it. The
     /// effects are built directly (not through a vector of moves): nearly every entry of a busy
     /// registry comes through here.
@@ -1035,8 +1049,7 @@ impl State {
         from: &Loc,
         to: &Loc,
     ) -> Vec<Effect> {
-        let mut effects = Vec::with_capacity(range_count(resolved));
-        self.move_all_with(resolved, from, to, |m| effects.push(Effect::Moved(m)));
+        let effects = self.move_all_effects(resolved, from, to, 0);
         let moves = effects.iter().map(|e| match e {
             Effect::Moved(m) => m,
             _ => unreachable!("only moves were pushed"),

@@ -100,15 +100,12 @@ impl State {
                 );
                 self.open_transfers.insert(transfer.clone());
                 self.touch(ObjKey::Transfer(transfer.clone()));
-                let mut effects: Vec<Effect> = self
-                    .move_all(
-                        &resolved,
-                        &Loc::Account(from.clone()),
-                        &Loc::Escrow(transfer.clone()),
-                    )
-                    .into_iter()
-                    .map(Effect::Moved)
-                    .collect();
+                let mut effects = self.move_all_effects(
+                    &resolved,
+                    &Loc::Account(from.clone()),
+                    &Loc::Escrow(transfer.clone()),
+                    1,
+                );
                 effects.push(status(transfer, TransferState::Proposed));
                 Ok(effects)
             }
@@ -323,15 +320,18 @@ impl State {
         };
         let resolved = self.escrowed(id);
         self.note_consignment(&from, &to, &resolved);
-        let moves = self.move_all(&resolved, &Loc::Escrow(id.clone()), &Loc::Account(to));
+        let mut effects =
+            self.move_all_effects(&resolved, &Loc::Escrow(id.clone()), &Loc::Account(to), 1);
         debug_assert!(self.transfers[id].escrow.is_empty());
         self.finish(id, TransferState::Executed);
         // A reversal returns executed serials to the transferring account.
-        back.extend(moves.iter().map(|m| Move {
-            from: Loc::Account(from.clone()),
-            ..m.clone()
+        back.extend(effects.iter().filter_map(|e| match e {
+            Effect::Moved(m) => Some(Move {
+                from: Loc::Account(from.clone()),
+                ..m.clone()
+            }),
+            _ => None,
         }));
-        let mut effects: Vec<Effect> = moves.into_iter().map(Effect::Moved).collect();
         effects.push(status(id, TransferState::Executed));
         effects
     }
@@ -340,11 +340,8 @@ impl State {
     pub(crate) fn close_transfer(&mut self, id: &TransferId, end: TransferState) -> Vec<Effect> {
         let from = self.transfers[id].from.clone();
         let resolved = self.escrowed(id);
-        let mut effects: Vec<Effect> = self
-            .move_all(&resolved, &Loc::Escrow(id.clone()), &Loc::Account(from))
-            .into_iter()
-            .map(Effect::Moved)
-            .collect();
+        let mut effects =
+            self.move_all_effects(&resolved, &Loc::Escrow(id.clone()), &Loc::Account(from), 1);
         self.finish(id, end);
         effects.push(status(id, end));
         effects
