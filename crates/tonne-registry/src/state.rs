@@ -354,8 +354,7 @@ impl State {
 
     /// The corporate group whose holding limit counts allowances in `account`, if any.
     pub fn counted_group(&self, account: &AccountId) -> Option<(&GroupId, bool)> {
-        let (g, c) = self.accounts.get(account)?.limit_group.as_ref()?;
-        Some((g, *c))
+        counted_group_in(&self.accounts, account)
     }
 
     /// Recomputes the cached holding-limit group of every account of `entity`.
@@ -462,8 +461,7 @@ impl State {
         // `owner` and `counted_group` on the fields, so the group id can stay borrowed from
         // its account while the group totals are updated.
         let Some((group, compliance)) = owner_of(&self.transfers, &self.cross, loc)
-            .and_then(|o| self.accounts.get(o)?.limit_group.as_ref())
-            .map(|(g, c)| (g, *c))
+            .and_then(|o| counted_group_in(&self.accounts, o))
         else {
             return;
         };
@@ -590,4 +588,13 @@ fn owner_of<'a>(
         Loc::Outbound(t) => cross.transfers.get(t).map(|t| &t.account),
         _ => None,
     }
+}
+
+/// [`State::counted_group`] on the accounts alone.
+fn counted_group_in<'a>(
+    accounts: &'a FxHashMap<AccountId, Account>,
+    account: &AccountId,
+) -> Option<(&'a GroupId, bool)> {
+    let (g, c) = accounts.get(account)?.limit_group.as_ref()?;
+    Some((g, *c))
 }
