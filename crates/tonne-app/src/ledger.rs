@@ -28,6 +28,10 @@ pub enum AppError {
     NotEmpty(String),
     #[error("gave up after {0} attempts: other writers kept moving the journal")]
     Contended(u32),
+    /// A commit failed and the store could not be reopened afterwards: this ledger holds
+    /// nothing (no command is accepted) until the process opens the store again.
+    #[error("the store could not be reopened after a failed commit ({0}); open it again")]
+    StoreLost(String),
 }
 
 /// What happened to one command.
@@ -80,7 +84,9 @@ pub(crate) fn key_hash(key: &str) -> u64 {
 enum Slot {
     Idle(Box<dyn Store>),
     Busy(std::thread::JoinHandle<(Box<dyn Store>, Result<(), StoreError>)>),
-    Gone,
+    /// Reopening after a failed commit failed too (why, in words); also the placeholder while
+    /// the store is in transit between the other two.
+    Lost(String),
 }
 
 pub struct Ledger {
@@ -141,10 +147,10 @@ impl Ledger {
             self.pending.results.is_empty(),
             "flush before giving the store back"
         );
-        self.sync()?;
-        match std::mem::replace(&mut self.store, Slot::Gone) {
+        self.idle()?;
+        match std::mem::replace(&mut self.store, Slot::Lost("given back".into())) {
             Slot::Idle(s) => Ok(s),
-            _ => unreachable!("sync leaves the store idle"),
+            _ => unreachable!("idle() checked it"),
         }
     }
 
@@ -154,10 +160,16 @@ impl Ledger {
     }
 
     fn st(&mut self) -> Result<&mut dyn Store, AppError> {
+        Ok(self.idle()?.as_mut())
+    }
+
+    /// The store once any background commit has finished, or why there is none.
+    fn idle(&mut self) -> Result<&mut Box<dyn Store>, AppError> {
         self.sync()?;
         match &mut self.store {
-            Slot::Idle(s) => Ok(s.as_mut()),
-            _ => unreachable!("sync leaves the store idle"),
+            Slot::Idle(s) => Ok(s),
+            Slot::Lost(why) => Err(AppError::StoreLost(why.clone())),
+            Slot::Busy(_) => unreachable!("sync waits for the commit"),
         }
     }
 
@@ -168,7 +180,7 @@ impl Ledger {
         if !matches!(self.store, Slot::Busy(_)) {
             return Ok(());
         }
-        let Slot::Busy(job) = std::mem::replace(&mut self.store, Slot::Gone) else {
+        let Slot::Busy(job) = std::mem::replace(&mut self.store, Slot::Lost(String::new())) else {
             unreachable!("checked above")
         };
         let (store, result) = match job.join() {
@@ -185,9 +197,9 @@ impl Ledger {
 
     /// Applies journal entries other writers appended after our head.
     fn catch_up(&mut self) -> Result<(), AppError> {
-        self.sync()?;
+        self.idle()?;
         let Slot::Idle(store) = &mut self.store else {
-            unreachable!("sync leaves the store idle")
+            unreachable!("idle() checked it")
         };
         let replayed = crate::replay::replay(
             store.as_mut(),
@@ -207,11 +219,25 @@ impl Ledger {
     }
 
     /// Rebuilds everything from the store (after a failed commit left memory ahead of disk).
+    /// If that fails too, the ledger keeps nothing and refuses every later call with
+    /// [`AppError::StoreLost`] rather than serve state the store does not hold.
     fn reload(&mut self) -> Result<(), AppError> {
-        let Slot::Idle(store) = std::mem::replace(&mut self.store, Slot::Gone) else {
+        let Slot::Idle(store) = std::mem::replace(&mut self.store, Slot::Lost(String::new()))
+        else {
             unreachable!("reload runs with the store idle")
         };
-        *self = Self::open(store)?;
+        match Self::open(store) {
+            Ok(reopened) => *self = reopened,
+            Err(e) => {
+                self.state = State::new();
+                self.head = (0, GENESIS_HASH);
+                self.keys.clear();
+                self.pending = Commit::default();
+                self.batch_keys.clear();
+                self.store = Slot::Lost(e.to_string());
+                return Err(e);
+            }
+        }
         Ok(())
     }
 
@@ -239,6 +265,9 @@ impl Ledger {
     /// Applies one command into the pending batch; nothing is durable until [`Ledger::flush`].
     /// The batch must be flushed before the outcome is acknowledged to anyone.
     pub fn stage(&mut self, env: &Envelope) -> Result<Outcome, AppError> {
+        if let Slot::Lost(why) = &self.store {
+            return Err(AppError::StoreLost(why.clone()));
+        }
         // A batch is bounded (limits::MAX_BATCH); beyond it, hand the batch to the writer.
         if self.pending.results.len() >= tonne_core::limits::MAX_BATCH {
             self.flush_async()?;
@@ -321,7 +350,7 @@ impl Ledger {
     /// Nothing in the batch is durable, or may be acknowledged, until [`Ledger::sync`] (or the
     /// next flush) returns Ok. At most one commit runs at a time.
     pub fn flush_async(&mut self) -> Result<(), AppError> {
-        self.sync()?;
+        self.idle()?;
         if self.pending.results.is_empty() {
             return Ok(());
         }
@@ -330,8 +359,9 @@ impl Ledger {
         commit.delta = self.state.row_delta(&changes);
         commit.expected_head = self.head.0 - commit.entries.len() as u64;
         self.batch_keys.clear();
-        let Slot::Idle(mut store) = std::mem::replace(&mut self.store, Slot::Gone) else {
-            unreachable!("sync leaves the store idle")
+        let Slot::Idle(mut store) = std::mem::replace(&mut self.store, Slot::Lost(String::new()))
+        else {
+            unreachable!("idle() checked it")
         };
         self.store = Slot::Busy(std::thread::spawn(move || {
             let result = store.commit(&commit);
@@ -394,7 +424,7 @@ impl Drop for Ledger {
     /// A commit still running finishes before the ledger goes (its result is not reported:
     /// nothing in it was acknowledged).
     fn drop(&mut self) {
-        if let Slot::Busy(job) = std::mem::replace(&mut self.store, Slot::Gone) {
+        if let Slot::Busy(job) = std::mem::replace(&mut self.store, Slot::Lost(String::new())) {
             let _ = job.join();
         }
     }

@@ -103,3 +103,69 @@ fn dropping_a_ledger_finishes_its_background_commit() {
     drop(a);
     assert_eq!(open(&path).head(), head);
 }
+
+#[test]
+fn a_ledger_that_cannot_reopen_after_a_failed_commit_refuses_work_instead_of_panicking() {
+    let (_dir, path, mut a) = demo_ledger();
+    // Another writer appends an entry, then it is re-sealed with an effect its command does not
+    // produce: a's commit conflicts, and reopening the store fails on that entry.
+    let mut b = open(&path);
+    let bad = accepted(
+        &b.execute(&transfer("other-writer", "CA-AUCTION", "CA1001-H", 5))
+            .unwrap(),
+    );
+    drop(b);
+    let mut store = tonne_app::open_store(path.to_str().unwrap()).unwrap();
+    let prev = store.entry(bad - 1).unwrap().unwrap().hash;
+    let (envelope, mut effects) = store.entry(bad).unwrap().unwrap().decode().unwrap();
+    drop(store);
+    let Some(tonne_registry::Effect::Moved(m)) = effects.first_mut() else {
+        unreachable!("a transfer moves serials")
+    };
+    m.to = tonne_registry::Loc::Retired;
+    let sealed = tonne_registry::JournalEntry::seal(bad, prev, &envelope, &effects);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("DROP TRIGGER journal_no_update")
+        .unwrap();
+    conn.execute(
+        "UPDATE journal SET hash = ?1, payload = ?2 WHERE seq = ?3",
+        rusqlite::params![&sealed.hash[..], &sealed.payload, bad as i64],
+    )
+    .unwrap();
+    drop(conn);
+
+    a.stage(&transfer("p-1", "CA-AUCTION", "CA3001-H", 10))
+        .unwrap();
+    a.flush_async().unwrap();
+    match a.sync() {
+        Err(AppError::Corrupt { seq, check, .. }) => assert_eq!((seq, check), (bad, "effects")),
+        other => panic!("expected the bad entry to stop the reload, got {other:?}"),
+    }
+    // Every later call says so, and nothing reaches the store.
+    let lost = |r: Result<(), AppError>| match r {
+        Err(AppError::StoreLost(why)) => assert!(why.contains(&format!("{bad}")), "{why}"),
+        other => panic!("expected StoreLost, got {other:?}"),
+    };
+    lost(
+        a.stage(&transfer("p-2", "CA-AUCTION", "CA3001-H", 1))
+            .map(drop),
+    );
+    lost(
+        a.execute(&transfer("p-3", "CA-AUCTION", "CA3001-H", 1))
+            .map(drop),
+    );
+    lost(a.flush().map(drop));
+    lost(a.store().map(drop));
+    assert_eq!(
+        a.head().0,
+        0,
+        "the ledger holds nothing it cannot vouch for"
+    );
+    lost(a.into_store().map(drop));
+    let mut store = tonne_app::open_store(path.to_str().unwrap()).unwrap();
+    assert_eq!(
+        store.head().unwrap().0,
+        bad,
+        "a's commands never reached the store"
+    );
+}
