@@ -2,9 +2,9 @@
 //! must stay in step with it. Migrations are append-only: never edit one that has shipped.
 
 /// `(version, sql)` in ascending order; `schema_version` records every version applied.
-pub(crate) const MIGRATIONS: &[(i32, &str)] = &[(1, V1)];
+pub(crate) const MIGRATIONS: &[(i32, &str)] = &[(1, V1), (2, V2)];
 
-pub(crate) const LATEST: i32 = 1;
+pub(crate) const LATEST: i32 = 2;
 
 pub(crate) const CREATE_VERSION_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())";
 
@@ -52,3 +52,7 @@ CREATE TRIGGER journal_no_update_delete BEFORE UPDATE OR DELETE ON journal
 CREATE TRIGGER journal_no_truncate BEFORE TRUNCATE ON journal
     FOR EACH STATEMENT EXECUTE FUNCTION journal_append_only();
 ";
+
+/// The keys of rejected commands, read when a ledger opens (see the SQLite step 2).
+const V2: &str =
+    "CREATE INDEX command_results_rejected ON command_results (idem_key) WHERE seq IS NULL;";

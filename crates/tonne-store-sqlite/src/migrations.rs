@@ -41,6 +41,10 @@ const STEPS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END;
     CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
         BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END;",
+    // 2: the keys of rejected commands (no journal entry), read whenever a ledger opens to
+    // rebuild its idempotency index: indexed on their own, so opening reads only them instead
+    // of scanning every command's result.
+    "CREATE INDEX command_results_rejected ON command_results (idem_key) WHERE seq IS NULL;",
 ];
 
 pub fn run(conn: &mut Connection) -> Result<(), StoreError> {

@@ -26,3 +26,26 @@ fn journal_rows_refuse_update_and_delete() {
     assert!(s.execute_sql("UPDATE journal SET actor = 'b'").is_err());
     assert!(s.execute_sql("DELETE FROM journal").is_err());
 }
+
+#[test]
+fn opening_reads_rejected_keys_through_their_own_index() {
+    // A ledger reads these keys every time it opens: they must not cost a scan of every result.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plan.db");
+    SqliteStore::open(path.to_str().unwrap())
+        .unwrap()
+        .migrate()
+        .unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let plan: Vec<String> = conn
+        .prepare("EXPLAIN QUERY PLAN SELECT idem_key FROM command_results WHERE seq IS NULL")
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        plan.iter().any(|p| p.contains("command_results_rejected")),
+        "{plan:?}"
+    );
+}
