@@ -99,8 +99,23 @@ pub(crate) fn fingerprint<'a>(
     let mut h = rustc_hash::FxHasher::default();
     cmd.name().hash(&mut h);
     h.write_usize(moves.len());
+    // A command's moves mostly share series, source and destination: those are hashed where
+    // they change from the move before (comparing is cheaper than hashing them again), the
+    // range always. Both sides of the check use this same rule, so equal lists agree.
+    let mut prev: Option<&Move> = None;
     for m in moves {
-        m.hash(&mut h);
+        match prev {
+            Some(p) if p.series == m.series && p.from == m.from && p.to == m.to => h.write_u8(0),
+            _ => {
+                h.write_u8(1);
+                m.series.hash(&mut h);
+                m.from.hash(&mut h);
+                m.to.hash(&mut h);
+            }
+        }
+        h.write_u64(m.range.start());
+        h.write_u64(m.range.end());
+        prev = Some(m);
     }
     h.finish()
 }
@@ -1885,4 +1900,48 @@ pub fn whole_tonnes(t: rust_decimal::Decimal) -> Option<u64> {
         rust_decimal::RoundingStrategy::MidpointAwayFromZero,
     );
     u64::try_from(whole.mantissa() / 10i128.pow(whole.scale())).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tonne_core::SerialRange;
+
+    fn mv(series: &str, start: u64, end: u64, from: &str, to: &str) -> Move {
+        let at = |a: &str| Loc::Account(AccountId::parse(a).expect("account id"));
+        Move {
+            series: SeriesKey::parse(series).expect("series"),
+            range: SerialRange::new(start, end).expect("range"),
+            from: at(from),
+            to: at(to),
+        }
+    }
+
+    /// Every part of every move counts, including those hashed only where they change.
+    #[test]
+    fn the_fingerprint_changes_with_any_part_of_any_move() {
+        let cmd = Command::Tick {};
+        let base = vec![
+            mv("US-CA/ALW/2026", 1, 10, "A1", "B1"),
+            mv("US-CA/ALW/2026", 20, 30, "A1", "B1"),
+            mv("US-CA/ALW/2026", 40, 50, "A1", "B1"),
+        ];
+        let fp = |m: &[Move]| fingerprint(&cmd, m.iter());
+        assert_eq!(fp(&base), fp(&base.clone()));
+        let variants: [fn(&mut Vec<Move>); 6] = [
+            |m| m[2].to = mv("US-CA/ALW/2026", 1, 1, "A1", "C1").to,
+            |m| m[1].from = mv("US-CA/ALW/2026", 1, 1, "C1", "B1").from,
+            |m| m[2].series = SeriesKey::parse("US-CA/ALW/2027").unwrap(),
+            |m| m[1].range = SerialRange::new(20, 31).unwrap(),
+            |m| m.swap(0, 2),
+            |m| {
+                m.pop();
+            },
+        ];
+        for (i, change) in variants.iter().enumerate() {
+            let mut m = base.clone();
+            change(&mut m);
+            assert_ne!(fp(&base), fp(&m), "variant {i}");
+        }
+    }
 }
