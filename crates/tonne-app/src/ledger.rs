@@ -148,7 +148,7 @@ impl Ledger {
             "flush before giving the store back"
         );
         self.idle()?;
-        match std::mem::replace(&mut self.store, Slot::Lost("given back".into())) {
+        match self.take_store() {
             Slot::Idle(s) => Ok(s),
             _ => unreachable!("idle() checked it"),
         }
@@ -161,6 +161,11 @@ impl Ledger {
 
     fn st(&mut self) -> Result<&mut dyn Store, AppError> {
         Ok(self.idle()?.as_mut())
+    }
+
+    /// Takes the slot, leaving a placeholder for the caller to replace.
+    fn take_store(&mut self) -> Slot {
+        std::mem::replace(&mut self.store, Slot::Lost(String::new()))
     }
 
     /// The store once any background commit has finished, or why there is none.
@@ -180,7 +185,7 @@ impl Ledger {
         if !matches!(self.store, Slot::Busy(_)) {
             return Ok(());
         }
-        let Slot::Busy(job) = std::mem::replace(&mut self.store, Slot::Lost(String::new())) else {
+        let Slot::Busy(job) = self.take_store() else {
             unreachable!("checked above")
         };
         let (store, result) = match job.join() {
@@ -222,8 +227,7 @@ impl Ledger {
     /// If that fails too, the ledger keeps nothing and refuses every later call with
     /// [`AppError::StoreLost`] rather than serve state the store does not hold.
     fn reload(&mut self) -> Result<(), AppError> {
-        let Slot::Idle(store) = std::mem::replace(&mut self.store, Slot::Lost(String::new()))
-        else {
+        let Slot::Idle(store) = self.take_store() else {
             unreachable!("reload runs with the store idle")
         };
         match Self::open(store) {
@@ -359,8 +363,7 @@ impl Ledger {
         commit.delta = self.state.row_delta(&changes);
         commit.expected_head = self.head.0 - commit.entries.len() as u64;
         self.batch_keys.clear();
-        let Slot::Idle(mut store) = std::mem::replace(&mut self.store, Slot::Lost(String::new()))
-        else {
+        let Slot::Idle(mut store) = self.take_store() else {
             unreachable!("idle() checked it")
         };
         self.store = Slot::Busy(std::thread::spawn(move || {
@@ -424,7 +427,7 @@ impl Drop for Ledger {
     /// A commit still running finishes before the ledger goes (its result is not reported:
     /// nothing in it was acknowledged).
     fn drop(&mut self) {
-        if let Slot::Busy(job) = std::mem::replace(&mut self.store, Slot::Lost(String::new())) {
+        if let Slot::Busy(job) = self.take_store() {
             let _ = job.join();
         }
     }

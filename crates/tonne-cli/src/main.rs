@@ -176,9 +176,9 @@ fn main() -> ExitCode {
     unsafe {
         libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
     }
-    // No transparent huge pages: where the kernel grants them on request (`madvise` mode,
-    // Debian's default) the heap's growth faulted in 2 MB pages, each zeroed whole (on a
-    // 1.3 M-entry replay ~0.2 s of system time, against ~0.05 s with 4 KB pages).
+    // No transparent huge pages: where the kernel grants them on request (`madvise` mode) the
+    // heap's growth faulted in 2 MB pages, each zeroed whole (a 1.3 M-entry replay spent
+    // 0.49-0.64 s of system time with them, 0.25-0.35 s without; see BENCHMARKS.md).
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE takes integer arguments and only sets a flag on this process.
     unsafe {
