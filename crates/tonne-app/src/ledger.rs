@@ -216,11 +216,16 @@ impl Ledger {
             // Memory may have gone past the last good entry (replay applies ahead of its
             // checks): start again from nothing, so a later call replays, and fails, the same
             // way rather than applying entries twice.
-            self.state = State::new();
-            self.state.track_changes();
-            self.head = (0, GENESIS_HASH);
+            self.forget_state();
         }
         replayed
+    }
+
+    /// Back to an empty state at the genesis head (the store is untouched).
+    fn forget_state(&mut self) {
+        self.state = State::new();
+        self.state.track_changes();
+        self.head = (0, GENESIS_HASH);
     }
 
     /// Rebuilds everything from the store (after a failed commit left memory ahead of disk).
@@ -233,8 +238,7 @@ impl Ledger {
         match Self::open(store) {
             Ok(reopened) => *self = reopened,
             Err(e) => {
-                self.state = State::new();
-                self.head = (0, GENESIS_HASH);
+                self.forget_state();
                 self.keys.clear();
                 self.pending = Commit::default();
                 self.batch_keys.clear();

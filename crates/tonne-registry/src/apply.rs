@@ -1069,13 +1069,17 @@ impl State {
             Effect::Moved(m) => m,
             _ => unreachable!("only moves were pushed"),
         });
-        self.reversible.mark(self.seq + 1, fingerprint(cmd, moves));
+        self.mark_reversible(cmd, moves);
         effects
     }
 
-    pub(crate) fn mark_reversible(&mut self, cmd: &Command, moves: &[Move]) {
-        self.reversible
-            .mark(self.seq + 1, fingerprint(cmd, moves.iter()));
+    /// Records that the entry being applied may be reversed, with its fingerprint.
+    pub(crate) fn mark_reversible<'a>(
+        &mut self,
+        cmd: &Command,
+        moves: impl ExactSizeIterator<Item = &'a Move>,
+    ) {
+        self.reversible.mark(self.seq + 1, fingerprint(cmd, moves));
     }
 
     /// Every execution check for instruments arriving at `to` from `from`: account states,

@@ -239,7 +239,7 @@ impl State {
                     }
                 }
                 if !back.is_empty() {
-                    self.mark_reversible(cmd, &back);
+                    self.mark_reversible(cmd, back.iter());
                 }
                 Ok(effects)
             }
@@ -305,7 +305,7 @@ impl State {
             _ => {
                 let mut back = Vec::new();
                 let effects = self.execute(id, &mut back);
-                self.mark_reversible(cmd, &back);
+                self.mark_reversible(cmd, back.iter());
                 effects
             }
         }

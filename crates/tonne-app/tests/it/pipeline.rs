@@ -115,24 +115,7 @@ fn a_ledger_that_cannot_reopen_after_a_failed_commit_refuses_work_instead_of_pan
             .unwrap(),
     );
     drop(b);
-    let mut store = tonne_app::open_store(path.to_str().unwrap()).unwrap();
-    let prev = store.entry(bad - 1).unwrap().unwrap().hash;
-    let (envelope, mut effects) = store.entry(bad).unwrap().unwrap().decode().unwrap();
-    drop(store);
-    let Some(tonne_registry::Effect::Moved(m)) = effects.first_mut() else {
-        unreachable!("a transfer moves serials")
-    };
-    m.to = tonne_registry::Loc::Retired;
-    let sealed = tonne_registry::JournalEntry::seal(bad, prev, &envelope, &effects);
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("DROP TRIGGER journal_no_update")
-        .unwrap();
-    conn.execute(
-        "UPDATE journal SET hash = ?1, payload = ?2 WHERE seq = ?3",
-        rusqlite::params![&sealed.hash[..], &sealed.payload, bad as i64],
-    )
-    .unwrap();
-    drop(conn);
+    reseal_retiring_first_move(&path, bad..=bad);
 
     a.stage(&transfer("p-1", "CA-AUCTION", "CA3001-H", 10))
         .unwrap();

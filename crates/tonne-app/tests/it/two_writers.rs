@@ -177,34 +177,7 @@ fn a_bad_entry_from_another_writer_fails_catch_up_the_same_way_each_time() {
             .unwrap(),
     );
     drop(a);
-    let mut store = tonne_app::open_store(path.to_str().unwrap()).unwrap();
-    let mut prev = store.entry(n - 1).unwrap().unwrap().hash;
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("DROP TRIGGER journal_no_update")
-        .unwrap();
-    for seq in [n, n + 1] {
-        let e = store.entry(seq).unwrap().unwrap();
-        let (envelope, mut effects) = e.decode().unwrap();
-        if seq == n {
-            let Some(tonne_registry::Effect::Moved(m)) = effects.first_mut() else {
-                unreachable!("a transfer moves serials")
-            };
-            m.to = tonne_registry::Loc::Retired;
-        }
-        let sealed = tonne_registry::JournalEntry::seal(seq, prev, &envelope, &effects);
-        conn.execute(
-            "UPDATE journal SET prev_hash = ?1, hash = ?2, payload = ?3 WHERE seq = ?4",
-            rusqlite::params![
-                &sealed.prev_hash[..],
-                &sealed.hash[..],
-                &sealed.payload,
-                seq as i64
-            ],
-        )
-        .unwrap();
-        prev = sealed.hash;
-    }
-    drop(conn);
+    reseal_retiring_first_move(&path, n..=n + 1);
     for attempt in 0..2 {
         match b.execute(&transfer("b-1", "CA-AUCTION", "CA1001-H", 1)) {
             Err(AppError::Corrupt { seq, check, .. }) => {

@@ -103,3 +103,36 @@ pub fn journal_keys(ledger: &mut Ledger) -> Vec<String> {
         .expect("scan journal");
     keys
 }
+
+/// Re-seals the journal entries `seqs` in place, as someone with write access to the file
+/// could, with the first entry's first move sent to `Retired` instead of where its command sends
+/// it: the hash chain still holds, and only replaying the command shows the entry is wrong.
+pub fn reseal_retiring_first_move(path: &Path, seqs: std::ops::RangeInclusive<u64>) {
+    let first = *seqs.start();
+    let mut store = open_store(path.to_str().unwrap()).unwrap();
+    let mut prev = store.entry(first - 1).unwrap().unwrap().hash;
+    let conn = rusqlite::Connection::open(path).unwrap();
+    conn.execute_batch("DROP TRIGGER journal_no_update")
+        .unwrap();
+    for seq in seqs {
+        let (envelope, mut effects) = store.entry(seq).unwrap().unwrap().decode().unwrap();
+        if seq == first {
+            let Some(tonne_registry::Effect::Moved(m)) = effects.first_mut() else {
+                unreachable!("a transfer moves serials")
+            };
+            m.to = tonne_registry::Loc::Retired;
+        }
+        let sealed = tonne_registry::JournalEntry::seal(seq, prev, &envelope, &effects);
+        conn.execute(
+            "UPDATE journal SET prev_hash = ?1, hash = ?2, payload = ?3 WHERE seq = ?4",
+            rusqlite::params![
+                &sealed.prev_hash[..],
+                &sealed.hash[..],
+                &sealed.payload,
+                seq as i64
+            ],
+        )
+        .unwrap();
+        prev = sealed.hash;
+    }
+}
